@@ -1,0 +1,3 @@
+from reserve.cli.main import main
+
+main()

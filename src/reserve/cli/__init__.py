@@ -1,0 +1,1 @@
+"""The ``reserve`` command line (Typer with Rich)."""

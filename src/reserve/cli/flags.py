@@ -1,0 +1,68 @@
+"""``reserve flags``: flag defaults and per-venue overrides."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from reserve.cli.context import console, load_settings, operator_connection
+from reserve.config import FlagValue
+from reserve.services.flags import flag_states, restaurant_id, set_override, unset_override
+
+app = typer.Typer(help="Show and change feature flags.", no_args_is_help=True)
+
+Restaurant = Annotated[str, typer.Option("--restaurant", help="The venue's slug.")]
+
+
+def shown(value: FlagValue) -> str:
+    return json.dumps(value)
+
+
+@app.command("list")
+def list_(
+    restaurant: Annotated[
+        str | None, typer.Option("--restaurant", help="Show this venue's overrides too.")
+    ] = None,
+) -> None:
+    """Every flag with its default (from the environment) and, for a venue, its value there."""
+    with operator_connection(load_settings()) as conn:
+        venue = None if restaurant is None else restaurant_id(conn, restaurant)
+        states = flag_states(conn, venue)
+    table = Table("flag", "default", "environment variable", "override", "value", "meaning")
+    for state in states:
+        table.add_row(
+            state.name,
+            shown(state.default),
+            state.env,
+            shown(state.override) if state.overridden else "",
+            shown(state.value),
+            state.help,
+        )
+    console.print(table)
+
+
+@app.command("set")
+def set_(
+    name: Annotated[str, typer.Argument(help="The flag, e.g. allocator.max_tables.")],
+    value: Annotated[str, typer.Argument(help="Its value for this venue.")],
+    restaurant: Restaurant,
+) -> None:
+    """Override a flag for one venue."""
+    with operator_connection(load_settings()) as conn:
+        stored = set_override(conn, restaurant_id(conn, restaurant), name, value)
+    console.print(f"{name} = {shown(stored)} for {restaurant}", highlight=False)
+
+
+@app.command()
+def unset(
+    name: Annotated[str, typer.Argument(help="The flag.")],
+    restaurant: Restaurant,
+) -> None:
+    """Remove a venue's override: the default applies again."""
+    with operator_connection(load_settings()) as conn:
+        removed = unset_override(conn, restaurant_id(conn, restaurant), name)
+    state = "removed" if removed else "had no override"
+    console.print(f"{name} for {restaurant}: {state}", highlight=False)

@@ -1,0 +1,1 @@
+"""PostgreSQL: the embedded server, connections and pools, the unit of work, repositories."""

@@ -1,0 +1,1 @@
+"""Use cases: each takes what it needs (a connection or the database) and does one job."""

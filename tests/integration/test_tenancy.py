@@ -1,0 +1,270 @@
+"""Tenancy in the schema: restaurant_id in every key, and row-level security per restaurant."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import replace
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg import errors
+from psycopg.types.json import Jsonb
+
+from reserve.db import migrations
+from reserve.db.database import APP_ROLE, Connection, connect, scope_to_restaurant
+from reserve.db.venues import save_venue
+from reserve.services.venues import DEMO_VENUE, read_venue_file
+
+GLOBAL_TABLES = {"restaurants", "api_keys", "alembic_version"}
+
+
+def _schema_v1_tenant_tables() -> tuple[str, ...]:
+    path = migrations.migrations_dir() / "versions" / "0001_schema_v1.py"
+    spec = importlib.util.spec_from_file_location("schema_v1", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tables: tuple[str, ...] = module.TENANT_TABLES
+    return tables
+
+
+def _tenant_tables(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        """
+        SELECT c.relname FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'restaurant_id'
+         WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'api_keys'
+         ORDER BY 1
+        """
+    ).fetchall()
+    return [row["relname"] for row in rows]
+
+
+def test_every_table_is_a_tenant_table_or_a_known_global_one(admin: Connection) -> None:
+    tables = {
+        row["tablename"]
+        for row in admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    }
+    tenant = set(_tenant_tables(admin))
+    assert tables - tenant == GLOBAL_TABLES
+    assert tenant == set(_schema_v1_tenant_tables())
+
+
+def test_every_key_of_every_tenant_table_includes_restaurant_id(admin: Connection) -> None:
+    rows = admin.execute(
+        """
+        SELECT t.relname AS table_name, con.conname, con.contype,
+               array(SELECT a.attname FROM unnest(con.conkey) k
+                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k)
+               AS columns,
+               r.relname AS referenced,
+               array(SELECT a.attname FROM unnest(con.confkey) k
+                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k)
+               AS referenced_columns
+          FROM pg_constraint con
+          JOIN pg_class t ON t.oid = con.conrelid
+          LEFT JOIN pg_class r ON r.oid = con.confrelid
+         WHERE t.relname = ANY(%s) AND con.contype IN ('p', 'u', 'x', 'f')
+        """,
+        (_tenant_tables(admin),),
+    ).fetchall()
+    assert {row["contype"] for row in rows} == {"p", "u", "x", "f"}
+    offending = []
+    for row in rows:
+        if "restaurant_id" not in row["columns"]:
+            offending.append(row["conname"])
+        if row["contype"] == "f":
+            tenant_key = "id" if row["referenced"] == "restaurants" else "restaurant_id"
+            position = row["columns"].index("restaurant_id")
+            if row["referenced_columns"][position] != tenant_key:
+                offending.append(row["conname"])
+    assert offending == []
+    checked = {row["table_name"] for row in rows if row["contype"] == "p"}
+    assert checked == set(_tenant_tables(admin))
+
+
+def test_every_unique_index_of_a_tenant_table_includes_restaurant_id(admin: Connection) -> None:
+    rows = admin.execute(
+        """
+        SELECT i.indexrelid::regclass::text AS index_name
+          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relname = ANY(%s) AND i.indisunique
+           AND NOT EXISTS (SELECT FROM pg_attribute a
+                            WHERE a.attrelid = i.indrelid AND a.attname = 'restaurant_id'
+                              AND a.attnum = ANY(i.indkey))
+        """,
+        (_tenant_tables(admin),),
+    ).fetchall()
+    assert rows == []
+
+
+# --- row-level security -------------------------------------------------------------------
+
+
+def _fill_every_table(admin: Connection, slug: str) -> UUID:
+    """A restaurant with at least one row in every tenant table."""
+    saved = save_venue(admin, replace(read_venue_file(DEMO_VENUE), slug=slug))
+    rid = saved.restaurant_id
+    table = admin.execute(
+        "SELECT id FROM tables WHERE restaurant_id = %s AND label = 'MD-01'", (rid,)
+    ).fetchone()
+    assert table is not None
+    booking, hold, block = uuid4(), uuid4(), uuid4()
+    admin.execute(
+        """
+        INSERT INTO bookings (restaurant_id, id, reference, status, party_size, service_date,
+            local_time, start_at, end_at, guest_name, source, manage_token_hash)
+        VALUES (%s, %s, 'ABCD1234', 'confirmed', 2, '2026-12-01', '12:00',
+            '2026-12-01 12:00Z', '2026-12-01 13:00Z', 'Ada', 'web', '\\x00')
+        """,
+        (rid, booking),
+    )
+    admin.execute(
+        "INSERT INTO booking_status_history (restaurant_id, booking_id, to_status, actor)"
+        " VALUES (%s, %s, 'confirmed', 'guest')",
+        (rid, booking),
+    )
+    admin.execute(
+        "INSERT INTO holds (restaurant_id, id, party_size, service_date, local_time, start_at,"
+        " end_at, expires_at) VALUES (%s, %s, 2, '2026-12-01', '14:00', '2026-12-01 14:00Z',"
+        " '2026-12-01 15:00Z', now() + interval '2 minutes')",
+        (rid, hold),
+    )
+    admin.execute(
+        "INSERT INTO blocks (restaurant_id, id, start_at, end_at, created_by)"
+        " VALUES (%s, %s, '2026-12-01 16:00Z', '2026-12-01 17:00Z', 'staff')",
+        (rid, block),
+    )
+    for owner, window in (
+        ("booking_id", "[2026-12-01 12:00Z, 2026-12-01 13:05Z)"),
+        ("hold_id", "[2026-12-01 14:00Z, 2026-12-01 15:05Z)"),
+        ("block_id", "[2026-12-01 16:00Z, 2026-12-01 17:00Z)"),
+    ):
+        owner_id = {"booking_id": booking, "hold_id": hold, "block_id": block}[owner]
+        admin.execute(
+            f"INSERT INTO allocations (restaurant_id, table_id, {owner}, service_date, occupied)"  # type: ignore[arg-type]
+            " VALUES (%s, %s, %s, '2026-12-01', %s)",
+            (rid, table["id"], owner_id, window),
+        )
+    admin.execute(
+        "INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key,"
+        " request_hash, response_status, response_body, booking_id)"
+        " VALUES (%s, 'key-1', '\\x01', 201, '{}', %s)",
+        (rid, booking),
+    )
+    admin.execute(
+        "INSERT INTO feature_flag_overrides (restaurant_id, name, value)"
+        " VALUES (%s, 'allocator.max_tables', %s)",
+        (rid, Jsonb(2)),
+    )
+    admin.execute(
+        "INSERT INTO closures (restaurant_id, closed_on, reason) VALUES (%s, '2026-12-25', 'x')",
+        (rid,),
+    )
+    return rid
+
+
+@pytest.fixture
+def app_connection(database_url: str) -> Iterator[psycopg.Connection[dict[str, object]]]:
+    with connect(database_url) as conn:
+        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.commit()  # else a rollback in the test would undo SET ROLE too
+        yield conn
+
+
+def test_every_tenant_table_has_a_row_in_the_fixture(admin: Connection) -> None:
+    rid = _fill_every_table(admin, "b")
+    for table in _tenant_tables(admin):
+        row = admin.execute(
+            f"SELECT count(*) AS n FROM {table} WHERE restaurant_id = %s",  # type: ignore[arg-type]
+            (rid,),
+        ).fetchone()
+        assert row is not None
+        assert row["n"] > 0, table
+
+
+def test_a_request_scoped_to_one_restaurant_sees_no_row_of_another(
+    admin: Connection, app_connection: Connection
+) -> None:
+    a = _fill_every_table(admin, "a")
+    _fill_every_table(admin, "b")
+    scope_to_restaurant(app_connection, a)
+    for table in [*_tenant_tables(admin), "restaurants"]:
+        key = "id" if table == "restaurants" else "restaurant_id"
+        rows = app_connection.execute(
+            f"SELECT DISTINCT {key} AS rid FROM {table}"  # type: ignore[arg-type]
+        ).fetchall()
+        assert rows == [{"rid": a}], table
+
+
+def test_a_request_scoped_to_one_restaurant_cannot_change_another(
+    admin: Connection, app_connection: Connection
+) -> None:
+    a = _fill_every_table(admin, "a")
+    b = _fill_every_table(admin, "b")
+    scope_to_restaurant(app_connection, a)
+    for table in _tenant_tables(admin):
+        updated = app_connection.execute(
+            f"UPDATE {table} SET restaurant_id = restaurant_id WHERE restaurant_id = %s",  # type: ignore[arg-type]
+            (b,),
+        )
+        assert updated.rowcount == 0, table
+        deleted = app_connection.execute(
+            f"DELETE FROM {table} WHERE restaurant_id = %s",  # type: ignore[arg-type]
+            (b,),
+        )
+        assert deleted.rowcount == 0, table
+    app_connection.commit()
+    for table in _tenant_tables(admin):
+        row = admin.execute(
+            f"SELECT count(*) AS n FROM {table} WHERE restaurant_id = %s",  # type: ignore[arg-type]
+            (b,),
+        ).fetchone()
+        assert row is not None
+        assert row["n"] > 0, table
+
+
+def test_a_request_scoped_to_one_restaurant_cannot_write_rows_for_another(
+    admin: Connection, app_connection: Connection
+) -> None:
+    a = _fill_every_table(admin, "a")
+    b = _fill_every_table(admin, "b")
+    scope_to_restaurant(app_connection, a)
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_connection.execute(
+            "INSERT INTO closures (restaurant_id, closed_on) VALUES (%s, '2027-01-01')", (b,)
+        )
+    app_connection.rollback()
+    scope_to_restaurant(app_connection, a)
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_connection.execute(
+            "UPDATE feature_flag_overrides"
+            " SET restaurant_id = %s, name = 'debug.capacity_profiling' WHERE restaurant_id = %s",
+            (b, a),
+        )
+
+
+def test_an_unscoped_request_sees_nothing(admin: Connection, app_connection: Connection) -> None:
+    _fill_every_table(admin, "a")
+    for table in [*_tenant_tables(admin), "restaurants"]:
+        row = app_connection.execute(
+            f"SELECT count(*) AS n FROM {table}"  # type: ignore[arg-type]
+        ).fetchone()
+        assert row == {"n": 0}, table
+
+
+def test_the_application_role_cannot_read_api_keys_or_own_anything(
+    admin: Connection, app_connection: Connection
+) -> None:
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_connection.execute("SELECT * FROM api_keys")
+    owned = admin.execute(
+        "SELECT count(*) AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+        " WHERE r.rolname = %s",
+        (APP_ROLE,),
+    ).fetchone()
+    assert owned == {"n": 0}
