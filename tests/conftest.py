@@ -55,7 +55,9 @@ def template_name(server_url: str) -> str:
     with connect(server_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (TEMPLATE_LOCK_ID,))
         try:
-            exists = conn.execute("SELECT FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
                 migrations.upgrade(with_database(server_url, name))

@@ -6,7 +6,6 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_ENV               development | test | production
     RESERVE_DATA_DIR          where the embedded server keeps its data (default ./.reserve)
     RESERVE_SECRET_KEY        pepper for hashing API keys and manage tokens
-    RESERVE_PUBLIC_RATE_LIMIT public requests a minute per client address
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -23,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reserve.domain.errors import ConfigurationError, InvalidFlag
@@ -44,7 +43,6 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path(".reserve")
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    public_rate_limit: int = Field(default=120, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @property
@@ -73,11 +71,16 @@ def settings_problems(error: ValidationError) -> list[str]:
 
 
 def load_settings() -> Settings:
-    """The settings from the environment; invalid ones are a ConfigurationError naming each."""
+    """The settings from the environment, refused (naming each problem) when they are invalid
+    or when production runs with a placeholder secret."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         raise ConfigurationError("; ".join(settings_problems(error))) from None
+    problems = settings.secret_problems()
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return settings
 
 
 # --- flags -----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reserve.domain.errors import ReserveError, VenueDocumentError
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger("reserve.api")
 
@@ -78,6 +81,16 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return problem(
+        503,
+        "service-unavailable",
+        "the database is not answering; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(500, "internal-error", "something went wrong on our side; it has been logged")
@@ -87,4 +100,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ReserveError, _reserve_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
+    app.add_exception_handler(psycopg_pool.PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

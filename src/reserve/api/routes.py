@@ -32,6 +32,8 @@ def readyz(database: DatabaseDep) -> Health | JSONResponse:
     try:
         with database.pool.connection(timeout=READY_TIMEOUT_SECONDS) as conn:
             row = conn.execute("SELECT reserve_schema_version() AS revision").fetchone()
+    except psycopg.errors.UndefinedFunction:  # the first migration creates the function
+        return problem(503, "not-ready", f"schema not migrated, the latest migration is {head}")
     except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
         return problem(503, "not-ready", f"database unreachable: {type(error).__name__}")
     revision = None if row is None else row["revision"]

@@ -12,6 +12,10 @@ from reserve.db.database import Connection, connect
 from reserve.db.urls import database_url
 
 console = Console()
+if not console.is_terminal:
+    # Rich fits output for a pipe or a file into 80 columns, squeezing a table until flag
+    # names and key prefixes end in "…"; scripts and logs get the whole text instead.
+    console.width = 1000
 errors = Console(stderr=True)
 
 __all__ = ["console", "errors", "load_settings", "operator_connection"]

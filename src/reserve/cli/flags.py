@@ -6,7 +6,7 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from reserve.cli.context import console, load_settings, operator_connection
 from reserve.config import FlagValue
@@ -18,7 +18,9 @@ Restaurant = Annotated[str, typer.Option("--restaurant", help="The venue's slug.
 
 
 def shown(value: FlagValue) -> str:
-    return json.dumps(value)
+    if value is None:
+        return "none"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @app.command("list")
@@ -31,7 +33,14 @@ def list_(
     with operator_connection(load_settings()) as conn:
         venue = None if restaurant is None else restaurant_id(conn, restaurant)
         states = flag_states(conn, venue)
-    table = Table("flag", "default", "environment variable", "override", "value", "meaning")
+    table = Table(
+        Column("flag", no_wrap=True),
+        Column("default", no_wrap=True),
+        Column("environment variable", no_wrap=True),
+        Column("override", no_wrap=True),
+        Column("value", no_wrap=True),
+        "meaning",
+    )
     for state in states:
         table.add_row(
             state.name,

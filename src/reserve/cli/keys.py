@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from reserve.cli.context import console, load_settings, operator_connection
 from reserve.services.keys import Role, create_key, list_keys, revoke_key
@@ -41,7 +41,16 @@ def list_() -> None:
     """Every key: its shown prefix, role, restaurant and when it was last used."""
     with operator_connection(load_settings()) as conn:
         keys = list_keys(conn)
-    table = Table("prefix", "id", "role", "restaurant", "name", "created", "last used", "revoked")
+    table = Table(
+        Column("prefix", no_wrap=True),
+        Column("id", no_wrap=True),
+        "role",
+        "restaurant",
+        "name",
+        "created",
+        "last used",
+        "revoked",
+    )
     for key in keys:
         table.add_row(
             key.prefix,

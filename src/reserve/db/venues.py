@@ -37,6 +37,8 @@ class VenueSaved:
 
 
 def restaurant_id_for_slug(conn: Connection, slug: str) -> UUID | None:
+    if "\x00" in slug:  # PostgreSQL text cannot hold NUL, so no slug has one
+        return None
     row = conn.execute("SELECT reserve_restaurant_id(%s) AS id", (slug,)).fetchone()
     return None if row is None else row["id"]
 

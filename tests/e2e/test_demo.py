@@ -1,0 +1,193 @@
+"""``reserve demo`` and ``reserve serve`` as real processes, driven over HTTP.
+
+The demo starts its own embedded PostgreSQL in a fresh data directory (no
+``RESERVE_DATABASE_URL``), so this is what a newcomer sees on the first run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reserve.domain.venue import Venue
+from reserve.domain.venue_document import load_venue_toml
+from reserve.services.venues import DEMO_VENUE, read_venue_file
+
+pytestmark = pytest.mark.e2e
+
+READY_WITHIN_SECONDS = 60.0
+STOP_WITHIN_SECONDS = 20.0
+STAFF_KEY = re.compile(r"\brsv_[A-Za-z0-9_-]{43}\b")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def command_environment(**settings: str) -> dict[str, str]:
+    """This environment without any reserve settings or flags, plus ``settings``."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("RESERVE_", "FEATURE_", "DEBUG_CAPACITY"))
+    }
+    # Wide enough that no printed line wraps; unbuffered so the log shows progress live.
+    environ.update(COLUMNS="200", PYTHONUNBUFFERED="1", **settings)
+    return environ
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_WITHIN_SECONDS
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    pytest.fail(f"exited with {self.process.returncode}:\n{self.output()}")
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        pytest.fail(f"not ready within {READY_WITHIN_SECONDS:.0f} s:\n{self.output()}")
+
+    def stop(self) -> int:
+        """Ctrl+C, then a kill if it does not stop in time; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(STOP_WITHIN_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
+    """``reserve ARGS`` in the background; always stopped when the block ends."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reserve", *args],
+            env=env,
+            cwd=log.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def stop_leftover_postgres(pgdata: Path) -> None:
+    """Stop an embedded server its owner left running (only if the owner was killed)."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text().split()[0])
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if str(pgdata).encode() in cmdline:
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+
+
+def table_facts(venue: Venue) -> list[tuple[str, str, int, int, int]]:
+    return sorted(
+        (table.label, table.zone, table.capacity, table.min_party, table.max_party)
+        for table in venue.tables
+    )
+
+
+def test_the_demo_serves_the_white_horse_from_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    env = command_environment(RESERVE_DATA_DIR=str(data_dir))
+    try:
+        with running(["demo", "--port", str(port)], env, tmp_path / "demo.log", port) as demo:
+            demo.wait_until_ready()
+
+            venue = httpx.get(f"{demo.base_url}/v1/restaurants/white-horse", timeout=5).json()
+            assert len(venue["zones"]) == 5
+            assert len(venue["tables"]) == 40
+
+            # A second command joins the embedded server the demo started.
+            export = subprocess.run(
+                [sys.executable, "-m", "reserve", "venue", "export", "white-horse"],
+                env=env,
+                cwd=tmp_path,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert export.returncode == 0, export.stderr
+            exported = load_venue_toml(export.stdout)
+            shipped = read_venue_file(DEMO_VENUE)
+            assert table_facts(exported) == table_facts(shipped)
+            assert len(exported.tables) == 40
+            assert exported.adjacent_pairs() == shipped.adjacent_pairs()
+            assert len(exported.adjacent_pairs()) == 79
+
+            code = demo.stop()
+            output = demo.output()
+    finally:
+        stop_leftover_postgres(data_dir / "postgres")
+
+    assert code == 0, output  # uvicorn handles Ctrl+C and shuts down cleanly
+    assert "Traceback" not in output
+    keys = STAFF_KEY.findall(output)
+    assert len(keys) == 1, output
+    assert f"staff key  {keys[0]}" in output
+    for url in (
+        f"http://127.0.0.1:{port}/v1/restaurants/white-horse",
+        f"http://127.0.0.1:{port}/docs",
+        f"http://127.0.0.1:{port}/readyz",
+    ):
+        assert url in output
+    # The last process to leave the embedded server stops it.
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def test_serve_answers_against_the_configured_database(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    env = command_environment(RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test")
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, env, tmp_path / "serve.log", port) as server:
+        server.wait_until_ready()
+        readiness = httpx.get(f"{server.base_url}/readyz", timeout=5).json()
+        assert readiness["status"] == "ready"
+
+        code = server.stop()
+
+    output = server.output()
+    assert code == 0, output  # uvicorn handles Ctrl+C and shuts down cleanly
+    assert "Traceback" not in output
