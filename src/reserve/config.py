@@ -25,7 +25,9 @@ from typing import Literal
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reserve.domain.allocator import Policy
 from reserve.domain.errors import ConfigurationError, InvalidFlag
+from reserve.domain.floor import AdjacencyMode, Rule
 
 PLACEHOLDER_SECRET = "change-me"
 
@@ -84,12 +86,6 @@ def load_settings() -> Settings:
 
 
 # --- flags -----------------------------------------------------------------------------
-
-
-class AdjacencyMode(StrEnum):
-    CONNECTED = "connected"
-    PAIRWISE = "pairwise"
-    NEIGHBORS = "neighbors"
 
 
 FlagValue = str | int | bool | None
@@ -260,3 +256,20 @@ def effective_flags(
     for name, raw in overrides.items():
         values[name] = parse_flag_value(name, raw)
     return values
+
+
+def allocation_policy(values: Mapping[str, FlagValue]) -> Policy:
+    """The allocator's policy from a venue's effective flag values."""
+    min_party = values["allocator.adjacency_min_party_size"]
+    return Policy(
+        rule=Rule(
+            adjacency_mode=AdjacencyMode(str(values["allocator.adjacency_mode"])),
+            max_tables=int(str(values["allocator.max_tables"])),
+            require_adjacency=bool(values["allocator.require_adjacency"]),
+            adjacency_min_party_size=None if min_party is None else int(str(min_party)),
+        ),
+        lookahead=bool(values["allocator.lookahead"]),
+        selector_timeout_ms=int(str(values["allocator.selector_timeout_ms"])),
+        fail_hard=bool(values["allocator.fail_hard"]),
+        capacity_profiling=bool(values["debug.capacity_profiling"]),
+    )

@@ -3,12 +3,17 @@
     ReserveError
     ├── InvalidRequest            validation-error   422
     │   ├── VenueDocumentError    validation-error   422   (lists every problem)
-    │   └── InvalidFlag           validation-error   422
+    │   ├── InvalidFlag           validation-error   422
+    │   ├── OutsideServiceHours   outside-service-hours 422
+    │   ├── TooLate               too-late           422
+    │   ├── TooFarAhead           too-far-ahead      422
+    │   └── PartyTooLarge         party-too-large    422
     ├── NotFound                  not-found          404
     ├── Unauthorized              unauthorized       401
     ├── Forbidden                 forbidden          403
     ├── Conflict                  (no type)          409
     │   └── VenueInUse            validation-error   409
+    ├── SelectorTimeout           (no type)          503   (allocator.fail_hard only)
     └── ConfigurationError        (command line only)
 
 The HTTP layer maps each class to its problem type and status in one table
@@ -51,6 +56,30 @@ class InvalidFlag(InvalidRequest):
     """An unknown flag name or a value the flag does not accept."""
 
 
+class OutsideServiceHours(InvalidRequest):
+    """A start time the venue does not offer that party on that date."""
+
+    problem_type = "outside-service-hours"
+
+
+class TooLate(InvalidRequest):
+    """A start time closer than the venue's lead time (or already past)."""
+
+    problem_type = "too-late"
+
+
+class TooFarAhead(InvalidRequest):
+    """A date beyond the venue's booking horizon."""
+
+    problem_type = "too-far-ahead"
+
+
+class PartyTooLarge(InvalidRequest):
+    """A party larger than any table or allowed combination of the venue can ever seat."""
+
+    problem_type = "party-too-large"
+
+
 class NotFound(ReserveError):
     problem_type = "not-found"
     status = 404
@@ -74,6 +103,13 @@ class VenueInUse(Conflict):
     """A venue change that would drop tables or zones that future allocations still use."""
 
     problem_type = "validation-error"
+
+
+class SelectorTimeout(ReserveError):
+    """The table search ran out of time and ``allocator.fail_hard`` is on."""
+
+    problem_type = "selector-timeout"
+    status = 503
 
 
 class ConfigurationError(ReserveError):

@@ -1,0 +1,323 @@
+"""When a venue takes bookings: the start times it offers a party, and its booking window.
+
+A start time is offered on a day when the venue is not closed that day, a service period
+runs on that ISO weekday, the start lies on the period's slot grid within ``[start, end)``,
+and the booking ends by closing time. Closing time is the end of the period the booking
+starts in, or of the periods that follow it that weekday without a gap; a period ending
+at midnight chains into nothing (opening hours stay within their day). The period a
+booking starts in gives its service, and so the party's turn time.
+
+Daylight saving. Times are what the venue's wall clock shows, and instants are real:
+
+- A wall time the clock skips that day (spring forward) is not offered.
+- A wall time the clock shows twice (fall back) is offered once, as its first occurrence.
+- ``end_at`` is the start plus the turn time in real elapsed minutes, and
+  ``occupied_until`` is ``end_at`` plus the venue's buffer, also in real minutes.
+- The closing instant is the first instant at which the wall clock shows the closing time
+  or later: the instant itself for an ordinary time, the first occurrence of an ambiguous
+  one, and the moment the clocks jump for one they skip. A booking is offered only when
+  its ``end_at`` is at or before that instant.
+
+Python adds a ``timedelta`` to an aware datetime, and subtracts and compares two aware
+datetimes of one zone, by the wall clock. Every sum and comparison here is therefore
+done in UTC and only the results are converted back to the venue's zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from reserve.domain.errors import OutsideServiceHours, TooFarAhead, TooLate
+from reserve.domain.venue import Service, ServicePeriod, Venue
+
+_MINUTES_PER_DAY = 24 * 60
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedTime:
+    """A start time a venue offers a party, with the real instants the booking occupies."""
+
+    local_time: time
+    start_at: datetime
+    end_at: datetime
+    occupied_until: datetime
+    service: str
+    turn_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A period as it runs on one day, in minutes since midnight (midnight after = 1440)."""
+
+    start: int
+    end: int
+    closing: int
+    service: Service
+
+
+def offered_times(venue: Venue, day: date, party_size: int) -> list[OfferedTime]:
+    """Every start time the venue offers this party on ``day``, sorted by start."""
+    _check_party_size(party_size)
+    if _closure_reason(venue, day) is not None:
+        return []
+    opening = _Opening.of(venue, day)
+    offers: list[OfferedTime] = []
+    for span in opening.spans:
+        for minute in range(span.start, span.end, venue.slot_interval_minutes):
+            if opening.span_at(minute) is span:
+                offer = opening.offer(span, minute, party_size)
+                if isinstance(offer, OfferedTime):
+                    offers.append(offer)
+    offers.sort(key=lambda offer: offer.local_time)
+    return offers
+
+
+def offered_time(venue: Venue, day: date, local_time: time, party_size: int) -> OfferedTime:
+    """The offer for one requested start; ``OutsideServiceHours`` says why it is not offered.
+
+    It agrees with ``offered_times`` exactly. Only the wall-clock fields of ``local_time``
+    count: its ``tzinfo`` and ``fold`` are ignored, as the day offers an ambiguous wall
+    time once, as its first occurrence.
+    """
+    _check_party_size(party_size)
+    when = f"{_clock(local_time)} on {_day_text(day)}"
+    reason = _closure_reason(venue, day)
+    if reason is not None:
+        raise OutsideServiceHours(f"{venue.name} is closed on {_day_text(day)}{reason}")
+    opening = _Opening.of(venue, day)
+    if not opening.spans:
+        raise OutsideServiceHours(f"{venue.name} is not open on {_WEEKDAYS[day.weekday()]}s")
+    minute = local_time.hour * 60 + local_time.minute
+    span = opening.span_at(minute)
+    if span is None:
+        hours = _hours_text(opening.spans)
+        raise OutsideServiceHours(f"{when} is outside service hours ({hours})")
+    grid = venue.slot_interval_minutes
+    if local_time.second or local_time.microsecond or (minute - span.start) % grid:
+        raise OutsideServiceHours(
+            f"{when} is not a bookable start: {span.service.name} starts are every "
+            f"{grid} minutes from {_clock_of_minute(span.start)}"
+        )
+    offer = opening.offer(span, minute, party_size)
+    if isinstance(offer, str):
+        raise OutsideServiceHours(f"{when} is not offered: {offer}")
+    return offer
+
+
+def opening_hours(venue: Venue, day: date) -> tuple[datetime, datetime] | None:
+    """When the doors open and finally close on ``day`` (UTC instants); None when closed."""
+    if _closure_reason(venue, day) is not None:
+        return None
+    opening = _Opening.of(venue, day)
+    if not opening.spans:
+        return None
+    first = min(span.start for span in opening.spans)
+    last = max(span.closing for span in opening.spans)
+    return _closing_instant(opening.zone, _wall(day, first)), opening.closing_instant(last)
+
+
+def shortest_stay(venue: Venue) -> timedelta:
+    """The shortest window any booking occupies: the smallest turn time plus the buffer."""
+    turns = [band.minutes for service in venue.services for band in service.turn_bands]
+    return timedelta(minutes=min(turns, default=0) + venue.buffer_minutes)
+
+
+def check_booking_window(venue: Venue, start_at: datetime, now: datetime) -> None:
+    """Refuse a start inside the lead time (or past), or beyond the booking horizon.
+
+    The horizon counts calendar days in the venue's zone, so a guest may book any time on
+    the last day of the horizon however late in the day they ask. Both instants must be
+    aware: a naive one is a programming error, not a guest's.
+    """
+    if start_at.tzinfo is None or now.tzinfo is None:
+        raise ValueError("check_booking_window needs aware datetimes")
+    start_utc, now_utc = start_at.astimezone(UTC), now.astimezone(UTC)
+    if start_utc < now_utc:
+        raise TooLate("that start time has already passed")
+    if start_utc < now_utc + timedelta(minutes=venue.lead_time_minutes):
+        raise TooLate(
+            f"{venue.name} takes bookings up to {venue.lead_time_minutes} minutes before the start"
+        )
+    zone = _zone(venue.timezone)
+    days_ahead = (start_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    if days_ahead > venue.booking_horizon_days:
+        raise TooFarAhead(
+            f"{venue.name} takes bookings up to {venue.booking_horizon_days} days ahead"
+        )
+
+
+def service_for(venue: Venue, name: str) -> Service:
+    """The venue's service called ``name``; ``LookupError`` when it has none."""
+    for service in venue.services:
+        if service.name == name:
+            return service
+    raise LookupError(f"venue {venue.slug!r} has no service {name!r}")
+
+
+# The day's hours ------------------------------------------------------------------------
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    """One ``ZoneInfo`` per name (at most the IANA database's few hundred), built once."""
+    return ZoneInfo(name)
+
+
+def _check_party_size(party_size: int) -> None:
+    """The API validates guests' input; a party of nobody here is a caller's bug."""
+    if party_size < 1:
+        raise ValueError(f"party size must be at least 1, not {party_size}")
+
+
+def _closure_reason(venue: Venue, day: date) -> str | None:
+    """``None`` when open; otherwise the closure's reason, ready to append to a sentence."""
+    for closure in venue.closures:
+        if closure.day == day:
+            return f" ({closure.reason})" if closure.reason else ""
+    return None
+
+
+def _minutes(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def _end_minutes(period: ServicePeriod) -> int:
+    return _MINUTES_PER_DAY if period.end is None else _minutes(period.end)
+
+
+def _day_spans(venue: Venue, day: date) -> tuple[_Span, ...]:
+    """The periods running on ``day``'s weekday, sorted by start, each with its closing."""
+    periods = sorted(
+        (p for p in venue.periods if day.isoweekday() in p.weekdays),
+        key=lambda p: (_minutes(p.start), _end_minutes(p)),
+    )
+    spans: list[_Span] = []
+    for index, period in enumerate(periods):
+        closing = _end_minutes(period)
+        for following in periods[index + 1 :]:
+            if _minutes(following.start) > closing:
+                break  # a gap: the doors close before the next period opens
+            closing = max(closing, _end_minutes(following))
+        service = service_for(venue, period.service)
+        spans.append(_Span(_minutes(period.start), _end_minutes(period), closing, service))
+    return tuple(spans)
+
+
+# One day's starts -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Opening:
+    """A venue's hours on one day, and the closing instants found so far.
+
+    Closing instants are remembered across the starts of the day, since finding one the
+    clocks skip takes a search.
+    """
+
+    venue: Venue
+    day: date
+    zone: ZoneInfo
+    spans: tuple[_Span, ...]
+    closings: dict[int, datetime] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, venue: Venue, day: date) -> _Opening:
+        return cls(venue, day, _zone(venue.timezone), _day_spans(venue, day))
+
+    def span_at(self, minute: int) -> _Span | None:
+        """The period a start lies in; should periods overlap, the one that opened first."""
+        for span in self.spans:
+            if span.start <= minute < span.end:
+                return span
+        return None
+
+    def offer(self, span: _Span, minute: int, party_size: int) -> OfferedTime | str:
+        """The offer for a start on the period's grid, or why there is none."""
+        wall = _wall(self.day, minute)
+        start = _first_occurrence(self.zone, wall)
+        if start is None:
+            return "the clocks go forward and skip that time"
+        turn = span.service.turn_minutes(party_size)
+        end = start + timedelta(minutes=turn)
+        if end > self.closing_instant(span.closing):
+            return (
+                f"a party of {party_size} stays {turn} minutes, past closing time "
+                f"at {_clock_of_minute(span.closing)}"
+            )
+        occupied_until = end + timedelta(minutes=self.venue.buffer_minutes)
+        return OfferedTime(
+            local_time=wall.time(),
+            start_at=start.astimezone(self.zone),
+            end_at=end.astimezone(self.zone),
+            occupied_until=occupied_until.astimezone(self.zone),
+            service=span.service.name,
+            turn_minutes=turn,
+        )
+
+    def closing_instant(self, minute: int) -> datetime:
+        if minute not in self.closings:
+            self.closings[minute] = _closing_instant(self.zone, _wall(self.day, minute))
+        return self.closings[minute]
+
+
+# Wall clock and instants ----------------------------------------------------------------
+
+
+def _wall(day: date, minute: int) -> datetime:
+    """The naive wall-clock reading ``minute`` minutes after ``day``'s midnight."""
+    return datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+
+
+def _first_occurrence(zone: ZoneInfo, wall: datetime) -> datetime | None:
+    """The UTC instant the clock first shows ``wall``; ``None`` when the clock skips it."""
+    instant = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the first occurrence
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        return None
+    return instant
+
+
+def _closing_instant(zone: ZoneInfo, wall: datetime) -> datetime:
+    """The first UTC instant at which the clock shows ``wall`` or later.
+
+    For a time the clocks skip, that is the moment they jump. It lies between the two
+    readings of ``wall`` (with the offset before the jump, and after it), and zoneinfo
+    does not say where, so bisect between them to the second.
+    """
+    instant = _first_occurrence(zone, wall)
+    if instant is not None:
+        return instant
+    before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)  # shows a time before wall
+    after = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)  # shows a time after wall
+    low, high = 0, int((after - before).total_seconds())
+    while low < high:
+        middle = (low + high) // 2
+        reading = (before + timedelta(seconds=middle)).astimezone(zone).replace(tzinfo=None)
+        if reading >= wall:
+            high = middle
+        else:
+            low = middle + 1
+    return before + timedelta(seconds=high)
+
+
+# Words ----------------------------------------------------------------------------------
+
+
+def _clock(clock: time) -> str:
+    return f"{clock.hour:02d}:{clock.minute:02d}"
+
+
+def _clock_of_minute(minute: int) -> str:
+    return "midnight" if minute == _MINUTES_PER_DAY else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _day_text(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
+
+
+def _hours_text(spans: tuple[_Span, ...]) -> str:
+    hours = ", ".join(f"{_clock_of_minute(s.start)}-{_clock_of_minute(s.end)}" for s in spans)
+    return f"open {hours}"

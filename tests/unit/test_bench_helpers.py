@@ -1,0 +1,144 @@
+"""The benchmark's own helpers: the traces, the baseline, the optimum and the checks the
+allocator is measured with."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Sequence
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+# bench/ sits beside src/, outside the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.baseline import replay_baseline
+from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
+from bench.optimum import replay_repacking, solve_optimum
+from bench.replay import Seating, check_seating, replay_allocator
+from bench.traces import Trace, TraceRequest, generate_trace
+
+from reserve.domain.allocator import TYPICAL_DEMAND, Lookahead, Policy
+from reserve.domain.floor import Floor, Rule
+from reserve.domain.timing import offered_time
+from reserve.domain.venue import Table, Venue, Zone
+
+HOUR = 3600.0
+BOUNDS = DayBounds(opens=0.0, closes=10 * HOUR, shortest_stay=HOUR)
+
+
+def floor_of(tables: Sequence[tuple[str, int]], adjacent: Sequence[tuple[str, str]] = ()) -> Floor:
+    return Floor(
+        Venue(
+            slug="test",
+            name="Test",
+            timezone="UTC",
+            zones=(Zone("z", "z"),),
+            tables=tuple(Table(label, "z", seats, 1, seats) for label, seats in tables),
+            adjacency=frozenset(frozenset(pair) for pair in adjacent),
+        )
+    )
+
+
+def trace_of(*requests: tuple[int, float, float]) -> Trace:
+    """Requests as (party, start hour, occupied-until hour), arriving in this order."""
+    return Trace(
+        venue="test",
+        day=date(2026, 12, 7),
+        seed=0,
+        demand=0.0,
+        requests=tuple(
+            TraceRequest(i, party, time(12), start * HOUR, end * HOUR, end * HOUR)
+            for i, (party, start, end) in enumerate(requests)
+        ),
+    )
+
+
+def covers(trace: Trace, seating: Seating) -> int:
+    return sum(r.covers for r in trace.requests if r.index in seating)
+
+
+def test_a_trace_is_the_same_for_the_same_seed_and_differs_by_seed() -> None:
+    venue = white_horse()
+    assert generate_trace(venue, BENCH_DAY, 7) == generate_trace(venue, BENCH_DAY, 7)
+    assert generate_trace(venue, BENCH_DAY, 7) != generate_trace(venue, BENCH_DAY, 8)
+
+
+def test_a_trace_asks_for_the_demanded_covers_at_offered_times_only() -> None:
+    venue = white_horse()
+    trace = generate_trace(venue, BENCH_DAY, 1, demand=3.0)
+    assert trace.covers >= 3 * venue.seats
+    for request in trace.requests:
+        offer = offered_time(venue, BENCH_DAY, request.local_time, request.party_size)
+        assert offer.start_at.timestamp() == request.start
+        assert offer.occupied_until.timestamp() == request.occupied_until
+        assert request.local_time.minute % 15 == 0
+
+
+def test_the_baseline_takes_the_smallest_single_table_before_any_combination() -> None:
+    floor = floor_of([("A", 6), ("B", 4), ("C", 2), ("D", 2)], [("C", "D")])
+    trace = trace_of((3, 0, 1), (4, 0, 1), (4, 0, 1), (4, 0, 1))
+    seating = replay_baseline(floor, Rule(), trace, BOUNDS)
+    assert seating == {0: ("B",), 1: ("A",), 2: ("C", "D")}
+
+
+def test_the_allocator_replay_books_each_plan_for_later_requests() -> None:
+    floor = floor_of([("A", 2)])
+    trace = trace_of((2, 0, 1), (2, 0.5, 1.5), (2, 1, 2))
+    seating = replay_allocator(floor, trace, BOUNDS, Policy())
+    assert seating == {0: ("A",), 2: ("A",)}
+
+
+def test_the_seating_check_catches_a_double_booked_table() -> None:
+    floor = floor_of([("A", 2)])
+    trace = trace_of((2, 0, 1), (2, 0.5, 1.5))
+    with pytest.raises(AssertionError, match="overlap"):
+        check_seating(floor, Rule(), trace, {0: ("A",), 1: ("A",)})
+
+
+def test_the_seating_check_catches_a_party_at_a_table_too_small() -> None:
+    floor = floor_of([("A", 2)])
+    with pytest.raises(AssertionError):
+        check_seating(floor, Rule(), trace_of((3, 0, 1)), {0: ("A",)})
+
+
+def test_the_optimum_matches_brute_force_on_a_small_day() -> None:
+    floor = floor_of([("A", 2), ("B", 4), ("C", 4)], [("B", "C")])
+    trace = trace_of((2, 0, 1), (4, 0.5, 1.5), (6, 1, 2), (3, 0, 1), (2, 1, 2), (8, 1.5, 3))
+    rule = Rule()
+    options = [(None, *floor.candidates_for(r.party_size, rule)) for r in trace.requests]
+    best = 0
+    for choice in itertools.product(*options):
+        seating = {i: c.labels for i, c in enumerate(choice) if c is not None}
+        try:
+            check_seating(floor, rule, trace, seating)
+        except AssertionError:
+            continue
+        best = max(best, covers(trace, seating))
+    optimum = solve_optimum(floor, rule, trace)
+    assert optimum.proven
+    assert optimum.covers == best
+
+
+def test_the_optimum_seats_at_least_what_the_online_strategies_seat() -> None:
+    venue = white_horse()
+    floor, rule = Floor(venue), Rule()
+    bounds = day_bounds(venue, BENCH_DAY)
+    trace = generate_trace(venue, BENCH_DAY, 1, demand=1.5)
+    baseline = replay_baseline(floor, rule, trace, bounds)
+    allocator = replay_allocator(
+        floor, trace, bounds, Policy(rule=rule), Lookahead(floor, rule, TYPICAL_DEMAND)
+    )
+    optimum = solve_optimum(floor, rule, trace)
+    assert optimum.proven
+    assert optimum.covers >= max(covers(trace, baseline), covers(trace, allocator))
+
+
+def test_repacking_moves_a_booking_to_fit_a_party_no_free_table_seats() -> None:
+    floor = floor_of([("A", 2), ("B", 4)])
+    # The first pair is free to sit at B; the four then need it, so the pair moves to A.
+    trace = trace_of((2, 0, 1), (4, 0, 1), (2, 0, 1))
+    seating = replay_repacking(floor, Rule(), trace)
+    assert seating == {0: ("A",), 1: ("B",)}
