@@ -15,8 +15,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "src", "tests", "migrations"],
-        ["ruff", "format", "--check", "src", "tests", "migrations"],
+        ["ruff", "check", "src", "tests", "migrations", "bench"],
+        ["ruff", "format", "--check", "src", "tests", "migrations", "bench"],
         ["mypy"],
         ["lint-imports"],
     ],

@@ -4,16 +4,10 @@ allocator is measured with."""
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Sequence
 from datetime import date, time
-from pathlib import Path
 
 import pytest
-
-# bench/ sits beside src/, outside the installed package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from bench.baseline import replay_baseline
 from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
 from bench.optimum import replay_repacking, solve_optimum
