@@ -6,11 +6,15 @@ is replayed in arrival order through:
 - ``baseline``: smallest table that fits, first come first served (``bench.baseline``);
 - ``no lookahead``: ``allocate`` with ``Policy(lookahead=False)``: least waste, fewest
   tables, then labels;
-- ``dead time``: lookahead that only avoids leaving unsellable gaps
-  (``Lookahead(floor, rule, Demand({}))``);
-- ``demand``: lookahead that only protects tables expected demand needs
-  (``Lookahead(floor, rule, TYPICAL_DEMAND, dead_time_weight=0.0)``);
-- ``full``: both (``Lookahead(floor, rule, TYPICAL_DEMAND)``), the product's default;
+- ``lookahead``: ties broken by what expected demand needs
+  (``Lookahead(floor, rule, TYPICAL_DEMAND)``), the product without a day's history;
+- ``protection``: no tie-breaking lookahead, but an ``Outlook`` learned from other days
+  (``bench.outlook``): a party that would leave most of its seats empty is declined
+  while the covers still expected over its window far outnumber the free seats;
+- ``full``: both, the product with a day's history;
+- ``full, outlook 30% high`` / ``low``: the full policy with a wrong history (days that
+  asked for 30% more, or 30% fewer, covers than the measured ones), to show what a bad
+  forecast costs;
 - ``repacking`` (only with ``--repack``, slow): first come, first served, accepting a
   request whenever it and every booking so far can still be seated with all tables
   reassigned (``bench.optimum.replay_repacking``); it separates what table choice can
@@ -46,6 +50,7 @@ from bench.common import (
     write_results,
 )
 from bench.optimum import DEFAULT_TIME_LIMIT, highs_version, replay_repacking, solve_optimum
+from bench.outlook import OutlookFor, history_outlook
 from bench.replay import (
     Choices,
     Scores,
@@ -56,7 +61,7 @@ from bench.replay import (
     score,
 )
 from bench.traces import DEFAULT_DEMAND, DEFAULT_SEED, Trace, generate_traces
-from reserve.domain.allocator import TYPICAL_DEMAND, Demand, Lookahead, Policy
+from reserve.domain.allocator import TYPICAL_DEMAND, Lookahead, Policy
 from reserve.domain.floor import Floor, Rule
 
 DEFAULT_TRACES = 20
@@ -65,7 +70,15 @@ QUICK_TIME_LIMIT = 10.0
 OPTIMUM = "optimum"
 BASELINE = "baseline"
 REPACKING = "repacking"
-ALLOCATOR_VARIANTS = ("no lookahead", "dead time", "demand", "full")
+ALLOCATOR_VARIANTS = (
+    "no lookahead",
+    "lookahead",
+    "protection",
+    "full",
+    "full, outlook 30% high",
+    "full, outlook 30% low",
+)
+FORECAST_ERROR = 0.3
 
 Strategy = Callable[[Trace], Seating]
 
@@ -100,22 +113,33 @@ class _Tally:
 
 
 def online_strategies(
-    floor: Floor, rule: Rule, bounds: DayBounds, repack_time_limit: float | None = None
+    floor: Floor,
+    rule: Rule,
+    bounds: DayBounds,
+    outlooks: dict[str, OutlookFor],
+    repack_time_limit: float | None = None,
 ) -> dict[str, Strategy]:
     """The strategies that see requests one at a time, by the name the report gives them;
     repacking only with a time limit for each of its integer programs."""
     looking = Policy(rule=rule)
-    dead_time = Lookahead(floor, rule, Demand({}))
-    demand_only = Lookahead(floor, rule, TYPICAL_DEMAND, dead_time_weight=0.0)
-    full = Lookahead(floor, rule, TYPICAL_DEMAND)
+    lookahead = Lookahead(floor, rule, TYPICAL_DEMAND)
+
+    def online(guide: Lookahead | None, outlook: str | None = None) -> Strategy:
+        outlook_for = None if outlook is None else outlooks[outlook]
+        return lambda trace: replay_allocator(
+            floor, trace, bounds, looking, guide, outlook_for=outlook_for
+        )
+
     strategies: dict[str, Strategy] = {
         BASELINE: lambda trace: replay_baseline(floor, rule, trace, bounds),
         "no lookahead": lambda trace: replay_allocator(
             floor, trace, bounds, Policy(rule=rule, lookahead=False)
         ),
-        "dead time": lambda trace: replay_allocator(floor, trace, bounds, looking, dead_time),
-        "demand": lambda trace: replay_allocator(floor, trace, bounds, looking, demand_only),
-        "full": lambda trace: replay_allocator(floor, trace, bounds, looking, full),
+        "lookahead": online(lookahead),
+        "protection": online(None, "right"),
+        "full": online(lookahead, "right"),
+        "full, outlook 30% high": online(lookahead, "high"),
+        "full, outlook 30% low": online(lookahead, "low"),
     }
     if repack_time_limit is not None:
         limit = repack_time_limit
@@ -130,7 +154,12 @@ def run(
     venue = white_horse()
     floor, rule = Floor(venue), Rule()
     bounds = day_bounds(venue, BENCH_DAY)
-    strategies = online_strategies(floor, rule, bounds, time_limit if repack else None)
+    outlooks = {
+        "right": history_outlook(venue, BENCH_DAY, seed, demand),
+        "high": history_outlook(venue, BENCH_DAY, seed, demand * (1 + FORECAST_ERROR)),
+        "low": history_outlook(venue, BENCH_DAY, seed, demand * (1 - FORECAST_ERROR)),
+    }
+    strategies = online_strategies(floor, rule, bounds, outlooks, time_limit if repack else None)
     tallies = {name: _Tally() for name in [*strategies, OPTIMUM]}
     rows: list[dict[str, object]] = []
     proven = 0

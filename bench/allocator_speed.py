@@ -7,9 +7,9 @@ Measured, with ``time.perf_counter_ns``:
   White Horse, 40 tables, ``Rule(max_tables=3)``; (b) a generated floor of 200 tables in
   10 zones (each a 4 x 5 grid of 2- to 10-tops, neighbours adjacent), ``Rule(max_tables=4)``.
   Only the call is timed; building the ``Occupancy`` for it is reported on its own;
-- a full day's availability on the White Horse: ``offered_times`` for a party plus
-  ``is_available`` at every offered start, against the occupancy at the end of a busy
-  day, timed as a whole, repeated, for parties of 2, 4 and 6.
+- a full day's availability on the White Horse: ``reserve.domain.availability``, i.e.
+  ``offered_times`` for a party plus ``is_available`` at every offered start, against
+  the occupancy at the end of a busy day, timed as a whole, repeated, for parties of 2, 4 and 6.
 
 Caches are warmed first: each floor's candidates (for every party size) and lookahead
 are computed once, timed and reported as the one-off precompute, and one trace is
@@ -26,12 +26,13 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from statistics import mean
 
 from rich.table import Table as RichTable
 
 from bench.common import BENCH_DAY, console, day_bounds, white_horse, write_results
+from bench.outlook import OutlookFor, history_outlook
 from bench.replay import replay_allocator, windows_of
 from bench.traces import DEFAULT_DEMAND, DEFAULT_SEED, generate_traces
 from reserve.domain.allocator import (
@@ -39,12 +40,12 @@ from reserve.domain.allocator import (
     Lookahead,
     Occupancy,
     Policy,
-    Request,
-    is_available,
 )
+from reserve.domain.availability import availability
 from reserve.domain.floor import Floor, Rule
-from reserve.domain.timing import offered_times
 from reserve.domain.venue import Table, Venue, Zone
+
+LONG_BEFORE = datetime(2026, 11, 1, tzinfo=UTC)  # every start of BENCH_DAY is bookable
 
 DECISION_TARGET_MS = {"white-horse": 1.0, "generated-200": 10.0}
 AVAILABILITY_TARGET_MS = 20.0
@@ -164,17 +165,20 @@ class DecisionRun:
 def time_decisions(
     venue: Venue, rule: Rule, seed: int, traces: int, demand: float
 ) -> list[DecisionRun]:
-    """Replay ``traces`` busy days through ``allocate``, with and without lookahead."""
+    """Replay ``traces`` busy days through ``allocate``: the full policy with an outlook
+    learned from history, the lookahead alone, and no lookahead."""
     floor, lookahead, built = precompute(venue, rule)
     bounds = day_bounds(venue, BENCH_DAY)
     days = generate_traces(venue, BENCH_DAY, seed, traces + 1, demand)
-    policies: dict[str, tuple[Policy, Lookahead | None]] = {
-        "full": (Policy(rule=rule), lookahead),
-        "no lookahead": (Policy(rule=rule, lookahead=False), None),
+    outlook = history_outlook(venue, BENCH_DAY, seed, demand)
+    policies: dict[str, tuple[Policy, Lookahead | None, OutlookFor | None]] = {
+        "full (with outlook)": (Policy(rule=rule), lookahead, outlook),
+        "lookahead": (Policy(rule=rule), lookahead, None),
+        "no lookahead": (Policy(rule=rule, lookahead=False), None, None),
     }
     runs: list[DecisionRun] = []
-    for name, (policy, looking) in policies.items():
-        replay_allocator(floor, days[0], bounds, policy, looking)  # warm-up, untimed
+    for name, (policy, looking, outlook_for) in policies.items():
+        replay_allocator(floor, days[0], bounds, policy, looking, outlook_for=outlook_for)
         decisions: list[int] = []
         occupancies: list[int] = []
         for day in days[1:]:
@@ -185,6 +189,7 @@ def time_decisions(
                 bounds,
                 policy,
                 looking,
+                outlook_for=outlook_for,
                 decision_ns=decisions,
                 occupancy_ns=occupancies,
             )
@@ -233,9 +238,7 @@ def time_availability(
         for window in windows_of(request, seating[request.index])
     ]
     began = time.perf_counter_ns()
-    occupancy = Occupancy(
-        floor, windows, opens=bounds.opens, closes=bounds.closes, shortest_stay=bounds.shortest_stay
-    )
+    occupancy = Occupancy(floor, windows)
     built_ms = (time.perf_counter_ns() - began) / 1e6
     runs: list[AvailabilityRun] = []
     for party_size in AVAILABILITY_PARTIES:
@@ -262,16 +265,11 @@ def _day_availability(
     venue: Venue, floor: Floor, occupancy: Occupancy, rule: Rule, party_size: int
 ) -> list[bool]:
     """Whether each offered start of the day can seat the party: what a guest's date
-    picker asks."""
-    return [
-        is_available(
-            floor,
-            occupancy,
-            Request(party_size, offer.start_at.timestamp(), offer.occupied_until.timestamp()),
-            rule,
-        )
-        for offer in offered_times(venue, BENCH_DAY, party_size)
-    ]
+    picker asks, answered by the product's own ``availability``."""
+    slots = availability(
+        venue, floor, occupancy, BENCH_DAY, party_size, policy=Policy(rule=rule), now=LONG_BEFORE
+    )
+    return [slot.available for slot in slots]
 
 
 # Report ---------------------------------------------------------------------------------

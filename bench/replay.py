@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
 from bench.common import DayBounds
 from bench.traces import Trace, TraceRequest
-from reserve.domain.allocator import Lookahead, Occupancy, Policy, Request, allocate
+from reserve.domain.allocator import Lookahead, Occupancy, Outlook, Policy, Request, allocate
 from reserve.domain.floor import Floor, Rule
 
 Seating = Mapping[int, tuple[str, ...]]
@@ -35,10 +35,12 @@ def replay_allocator(
     policy: Policy,
     lookahead: Lookahead | None = None,
     *,
+    outlook_for: Callable[[TraceRequest], Outlook] | None = None,
     decision_ns: list[int] | None = None,
     occupancy_ns: list[int] | None = None,
 ) -> Seating:
-    """Each request in arrival order through ``allocate``, over what is booked so far.
+    """Each request in arrival order through ``allocate``, over what is booked so far,
+    with the outlook ``outlook_for`` gives at that request (none without it).
 
     With ``decision_ns``, the time of every ``allocate`` call (and nothing else) is
     appended to it; with ``occupancy_ns``, the time of building each ``Occupancy``.
@@ -47,16 +49,11 @@ def replay_allocator(
     seated: dict[int, tuple[str, ...]] = {}
     for request in trace.requests:
         began = time.perf_counter_ns()
-        occupancy = Occupancy(
-            floor,
-            windows,
-            opens=bounds.opens,
-            closes=bounds.closes,
-            shortest_stay=bounds.shortest_stay,
-        )
+        occupancy = Occupancy(floor, windows)
         ask = Request(request.party_size, request.start, request.occupied_until)
+        outlook = None if outlook_for is None else outlook_for(request)
         built = time.perf_counter_ns()
-        plan = allocate(floor, occupancy, ask, policy, lookahead)
+        plan = allocate(floor, occupancy, ask, policy, lookahead, outlook=outlook)
         decided = time.perf_counter_ns()
         if occupancy_ns is not None:
             occupancy_ns.append(built - began)

@@ -13,6 +13,7 @@ from reserve.domain.allocator import (
     Demand,
     Lookahead,
     Occupancy,
+    Outlook,
     Plan,
     Policy,
     Request,
@@ -69,7 +70,7 @@ def seat(
     lookahead: Lookahead | None = None,
     zone: str | None = None,
 ) -> Plan | None:
-    occupancy = Occupancy(floor, taken, opens=0.0, closes=10 * HOUR, shortest_stay=HOUR)
+    occupancy = Occupancy(floor, taken)
     request = Request(party, window[0], window[1], zone)
     return allocate(floor, occupancy, request, policy or Policy(), lookahead)
 
@@ -210,18 +211,6 @@ def test_ties_break_by_table_label() -> None:
     assert labels(seat(floor, 2)) == ("T1",)
 
 
-def test_lookahead_prefers_a_table_that_leaves_no_dead_gap() -> None:
-    floor = Floor(venue([("A", "z", 2), ("B", "z", 2)]))
-    lookahead = Lookahead(floor, Rule(), Demand({}))
-    # B is taken from 1.5 h: seating 0-1 h there leaves a half hour nobody can use.
-    taken = [("B", 1.5 * HOUR, 3 * HOUR), ("A", 4 * HOUR, 5 * HOUR)]
-    assert labels(seat(floor, 2, taken=taken, lookahead=lookahead)) == ("A",)
-    assert labels(seat(floor, 2, taken=taken, policy=Policy(lookahead=False))) == ("A",)
-    taken = [("A", 1.5 * HOUR, 3 * HOUR), ("B", 4 * HOUR, 5 * HOUR)]
-    assert labels(seat(floor, 2, taken=taken, lookahead=lookahead)) == ("B",)
-    assert labels(seat(floor, 2, taken=taken, policy=Policy(lookahead=False))) == ("A",)
-
-
 def test_lookahead_keeps_tables_that_large_parties_need() -> None:
     floor = Floor(venue([("A", "z", 4), ("B", "z", 4), ("C", "z", 4)], [("A", "B")]))
     # A party of four at A or B would break the only way to seat eight; C keeps it.
@@ -246,7 +235,7 @@ def test_availability_agrees_with_allocation() -> None:
     for party in range(1, 30):
         request = Request(party, 0.0, HOUR)
         plan = allocate(floor, occupancy, request, Policy())
-        assert is_available(floor, occupancy, request, Rule()) == (plan is not None)
+        assert is_available(floor, occupancy, request, Policy()) == (plan is not None)
 
 
 class SteppingClock:
@@ -297,3 +286,55 @@ def test_the_white_horse_seats_twenty_eight_at_most_with_three_tables() -> None:
     floor = Floor(white_horse())
     assert floor.largest_party(Rule()) == 28
     assert floor.largest_party(Rule(max_tables=1)) == 10
+
+
+# --- protecting peak capacity for expected demand ----------------------------------------
+
+
+def crowded(covers: float) -> Outlook:
+    """An outlook expecting ``covers`` covers at tables over the first hour, all still to come."""
+    return Outlook(starts=((0.0, covers),), remaining=1.0, stay=HOUR)
+
+
+def test_declines_a_party_that_would_leave_most_of_its_table_empty_before_a_full_peak() -> None:
+    floor = Floor(venue([("BIG", "z", 8), ("SMALL", "z", 2)]))
+    taken = [("SMALL", 0.0, HOUR)]
+    occupancy = Occupancy(floor, taken)
+    request = Request(2, 0.0, HOUR)
+    outlook = crowded(covers=100)
+    assert allocate(floor, occupancy, request, Policy(), outlook=outlook) is None
+    assert not is_available(floor, occupancy, request, Policy(), outlook=outlook)
+
+
+def test_seats_that_party_when_the_peak_is_not_expected_to_fill() -> None:
+    floor = Floor(venue([("BIG", "z", 8), ("SMALL", "z", 2)]))
+    occupancy = Occupancy(floor, [("SMALL", 0.0, HOUR)])
+    request = Request(2, 0.0, HOUR)
+    quiet = crowded(covers=5)
+    assert labels(allocate(floor, occupancy, request, Policy(), outlook=quiet)) == ("BIG",)
+    late = Outlook(starts=((0.0, 100.0),), remaining=0.02, stay=HOUR)
+    assert labels(allocate(floor, occupancy, request, Policy(), outlook=late)) == ("BIG",)
+
+
+def test_never_declines_a_party_that_fills_its_table() -> None:
+    floor = Floor(venue([("BIG", "z", 8)]))
+    occupancy = Occupancy(floor, [])
+    plan = allocate(floor, occupancy, Request(5, 0.0, HOUR), Policy(), outlook=crowded(1000))
+    assert labels(plan) == ("BIG",)
+
+
+def test_never_declines_without_an_outlook_or_with_lookahead_off() -> None:
+    floor = Floor(venue([("BIG", "z", 8)]))
+    occupancy = Occupancy(floor, [])
+    request = Request(2, 0.0, HOUR)
+    assert labels(allocate(floor, occupancy, request, Policy())) == ("BIG",)
+    off = Policy(lookahead=False)
+    assert labels(allocate(floor, occupancy, request, off, outlook=crowded(1000))) == ("BIG",)
+    assert is_available(floor, occupancy, request, off, outlook=crowded(1000))
+
+
+def test_the_outlook_counts_only_demand_overlapping_the_window() -> None:
+    outlook = Outlook(starts=((0.0, 10.0), (2 * HOUR, 20.0)), remaining=0.5, stay=HOUR)
+    assert outlook.covers_over(0.0, HOUR) == 5.0
+    assert outlook.covers_over(0.5 * HOUR, 2.5 * HOUR) == 15.0
+    assert outlook.covers_over(3 * HOUR, 4 * HOUR) == 0.0

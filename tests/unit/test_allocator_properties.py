@@ -156,7 +156,7 @@ def _best_rank(case: Case) -> tuple[int, int] | None:
 
 def _plan(case: Case, lookahead: bool = True) -> tuple[str, ...] | None:
     floor = Floor(case.venue)
-    occupancy = Occupancy(floor, case.windows, opens=0.0, closes=12 * HOUR, shortest_stay=HOUR)
+    occupancy = Occupancy(floor, case.windows)
     policy = Policy(rule=case.rule, lookahead=lookahead)
     guide = Lookahead(floor, case.rule, TYPICAL_DEMAND)
     plan = allocate(floor, occupancy, case.request, policy, guide)
@@ -203,6 +203,6 @@ def test_the_same_inputs_give_the_same_plan_in_any_order(case: Case) -> None:
 def test_availability_is_true_exactly_when_allocation_succeeds(case: Case) -> None:
     floor = Floor(case.venue)
     occupancy = Occupancy(floor, case.windows)
-    available = is_available(floor, occupancy, case.request, case.rule)
+    available = is_available(floor, occupancy, case.request, Policy(rule=case.rule))
     assert available == (_plan(case) is not None)
     assert available == (_plan(case, lookahead=False) is not None)

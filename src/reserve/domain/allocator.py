@@ -5,18 +5,22 @@ The choice, in order:
 1. seat waste: the fewest empty seats;
 2. the fewest tables;
 3. lookahead (``Policy.lookahead``): among what is left, the candidate whose tables
-   later demand needs least, and which leaves the fewest unusable gaps between the
-   day's bookings and holds;
+   later demand needs least, counting only what the day's bookings and holds leave free;
 4. table labels, so the same inputs always give the same plan.
 
+With an ``Outlook`` (the demand still expected for the day), lookahead also protects
+peak capacity: when the covers still expected over a request's window outnumber the
+free seats by ``CROWDED``, a party that would leave much of its table empty (filling
+less than ``PROTECT_BELOW`` of the seats) is declined, since later parties will fill
+those seats better. Without an outlook nothing is ever declined while a table is free.
+
 ``is_available`` answers "would ``allocate`` find a plan now" by walking the same
-candidates with the same free test, without choosing among them.
+candidates with the same free test and the same protection rule, without choosing.
 """
 
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -25,11 +29,13 @@ from reserve.domain.floor import Candidate, Floor, Rule
 
 Clock = Callable[[], float]
 
-# Weight of a seat-hour of dead time (a gap between bookings too short for anyone) against
-# one unit of lookahead value (a whole expected party losing its best candidate).
-DEAD_TIME_WEIGHT = 0.02
 # How often (in candidates looked at) the selector checks its deadline.
 DEADLINE_STRIDE = 32
+# Protection of peak capacity (with an Outlook): decline a party filling less than
+# PROTECT_BELOW of its seats when the covers still expected over its window are at least
+# CROWDED times the free seats. Measured by bench/allocator_quality.py.
+PROTECT_BELOW = 0.55
+CROWDED = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,28 @@ TYPICAL_DEMAND = Demand(
     {1: 0.04, 2: 0.40, 3: 0.12, 4: 0.21, 5: 0.06, 6: 0.07, 7: 0.02, 8: 0.03}
     | {9: 0.01, 10: 0.015, 11: 0.01, 12: 0.015}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """The demand still expected for a day, from the venue's history.
+
+    ``starts`` pairs a start instant (epoch seconds) with the covers usually requested for
+    it on such a day; ``remaining`` is the share of that demand still to come (1.0 long
+    before the day, falling to 0.0 as booking closes); ``stay`` is the usual time a party
+    occupies a table, in seconds.
+    """
+
+    starts: tuple[tuple[float, float], ...]
+    remaining: float
+    stay: float
+
+    def covers_over(self, start: float, end: float) -> float:
+        """Covers still expected to be at tables at some point of ``[start, end)``."""
+        expected = sum(
+            covers for begins, covers in self.starts if begins < end and begins + self.stay > start
+        )
+        return self.remaining * expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,61 +103,23 @@ class Plan:
 
 
 class Occupancy:
-    """The windows already taken on each table of a day: bookings, holds and blocks.
+    """The windows already taken on each table of a day: bookings, holds and blocks."""
 
-    ``shortest_stay`` is the shortest window any booking can occupy (the smallest turn time
-    plus the buffer): a free gap shorter than that can never be sold. ``opens`` and
-    ``closes`` bound the day.
-    """
-
-    def __init__(
-        self,
-        floor: Floor,
-        windows: Iterable[tuple[str, float, float]],
-        *,
-        opens: float | None = None,
-        closes: float | None = None,
-        shortest_stay: float = 0.0,
-    ) -> None:
-        per_table: list[list[tuple[float, float]]] = [[] for _ in floor.tables]
-        flat: list[tuple[float, float, int]] = []
+    def __init__(self, floor: Floor, windows: Iterable[tuple[str, float, float]]) -> None:
+        taken: list[tuple[float, float, int]] = []
         for label, start, end in windows:
             index = floor.index.get(label)
-            if index is None:  # an inactive table: it cannot be chosen anyway
-                continue
-            per_table[index].append((start, end))
-            flat.append((start, end, 1 << index))
-        for intervals in per_table:
-            intervals.sort()
-        self._per_table = per_table
-        self._starts = [[start for start, _ in intervals] for intervals in per_table]
-        self._flat = flat
-        self.opens = opens
-        self.closes = closes
-        self.shortest_stay = shortest_stay
+            if index is not None:  # an inactive table cannot be chosen anyway
+                taken.append((start, end, 1 << index))
+        self._taken = taken
 
     def busy(self, start: float, end: float) -> int:
         """The tables (as a bitmask) with a window overlapping ``[start, end)``."""
         mask = 0
-        for taken_start, taken_end, bit in self._flat:
+        for taken_start, taken_end, bit in self._taken:
             if taken_start < end and taken_end > start:
                 mask |= bit
         return mask
-
-    def dead_seconds(self, table: int, start: float, end: float) -> float:
-        """Time that seating ``[start, end)`` at a table would leave unsellable around it."""
-        intervals = self._per_table[table]
-        position = bisect_right(self._starts[table], start)
-        before = intervals[position - 1][1] if position else self.opens
-        after = intervals[position][0] if position < len(intervals) else self.closes
-        dead = 0.0
-        for gap in (
-            None if before is None else start - before,
-            None if after is None else after - end,
-        ):
-            if gap is not None and 0 < gap < self.shortest_stay:
-                dead += gap
-        return dead
 
 
 class Lookahead:
@@ -140,15 +130,7 @@ class Lookahead:
     candidate that contains it.
     """
 
-    def __init__(
-        self,
-        floor: Floor,
-        rule: Rule,
-        demand: Demand,
-        *,
-        dead_time_weight: float = DEAD_TIME_WEIGHT,
-    ) -> None:
-        self.dead_time_weight = dead_time_weight
+    def __init__(self, floor: Floor, rule: Rule, demand: Demand) -> None:
         total = sum(demand.party_mix.values()) or 1.0
         value: dict[int, float] = {}
         for party_size, share in demand.party_mix.items():
@@ -161,7 +143,6 @@ class Lookahead:
                 if mask >> i & 1:
                     by_table[i].append((mask, worth))
         self._by_table = by_table
-        self.capacities = tuple(table.capacity for table in floor.tables)
 
     def cost(self, candidate: Candidate, busy: int) -> float:
         """The value of the free candidates that taking ``candidate`` would block."""
@@ -191,9 +172,38 @@ def _free(floor: Floor, occupancy: Occupancy, request: Request, rule: Rule) -> I
             yield candidate
 
 
-def is_available(floor: Floor, occupancy: Occupancy, request: Request, rule: Rule) -> bool:
+def is_available(
+    floor: Floor,
+    occupancy: Occupancy,
+    request: Request,
+    policy: Policy,
+    *,
+    outlook: Outlook | None = None,
+) -> bool:
     """Whether ``allocate`` would find tables for ``request`` now."""
-    return next(_free(floor, occupancy, request, rule), None) is not None
+    first = next(_free(floor, occupancy, request, policy.rule), None)
+    if first is None:
+        return False
+    return not policy.lookahead or _admits(floor, occupancy, request, first, outlook)
+
+
+def _admits(
+    floor: Floor,
+    occupancy: Occupancy,
+    request: Request,
+    candidate: Candidate,
+    outlook: Outlook | None,
+) -> bool:
+    """Whether to seat the party at ``candidate`` rather than keep it for expected demand.
+
+    Every candidate of a tier has the same seats, so the first free one decides for all.
+    """
+    party = request.party_size
+    if outlook is None or party >= PROTECT_BELOW * candidate.seats:
+        return True
+    busy = occupancy.busy(request.start, request.end)
+    free_seats = sum(seats for i, seats in enumerate(floor.capacities) if not busy >> i & 1)
+    return outlook.covers_over(request.start, request.end) < CROWDED * free_seats
 
 
 def allocate(
@@ -203,9 +213,11 @@ def allocate(
     policy: Policy,
     lookahead: Lookahead | None = None,
     *,
+    outlook: Outlook | None = None,
     clock: Clock = time.perf_counter,
 ) -> Plan | None:
-    """The tables to seat ``request`` at, or None when nothing is free.
+    """The tables to seat ``request`` at, or None when nothing is free (or, with an
+    ``outlook`` and ``policy.lookahead``, when the seats are protected for later demand).
 
     ``lookahead`` (built once per floor, rule and demand) breaks ties between candidates
     of equal waste and size; without it, or with ``policy.lookahead`` off, labels do.
@@ -213,6 +225,8 @@ def allocate(
     search = _Search(floor, occupancy, request, policy, clock)
     tier = search.first_tier()
     scanned = clock()
+    if tier and policy.lookahead and not _admits(floor, occupancy, request, tier[0], outlook):
+        tier = []  # protected for the demand still expected
     chosen = tier[0] if tier else None
     if policy.lookahead and lookahead is not None and len(tier) > 1 and not search.timed_out:
         chosen = search.least_costly(tier, lookahead)
@@ -276,19 +290,13 @@ class _Search:
 
     def least_costly(self, tier: list[Candidate], lookahead: Lookahead) -> Candidate:
         """The candidate of the tier that later demand misses least (then by labels)."""
-        start, end = self.request.start, self.request.end
-        busy = self.occupancy.busy(start, end)
+        busy = self.occupancy.busy(self.request.start, self.request.end)
         best: tuple[float, tuple[str, ...]] | None = None
         chosen = tier[0]
         for seen, candidate in enumerate(tier):
-            dead_seat_seconds = sum(
-                self.occupancy.dead_seconds(i, start, end) * lookahead.capacities[i]
-                for i in candidate.tables
-            )
-            cost = lookahead.cost(candidate, busy)
-            cost += lookahead.dead_time_weight * dead_seat_seconds / 3600
-            if best is None or (cost, candidate.labels) < best:
-                best, chosen = (cost, candidate.labels), candidate
+            score = (lookahead.cost(candidate, busy), candidate.labels)
+            if best is None or score < best:
+                best, chosen = score, candidate
             if self.past_deadline(seen):
                 break
         return chosen

@@ -9,16 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reserve.domain.allocator import Occupancy, Request, is_available
+from reserve.domain.allocator import Occupancy, Outlook, Policy, Request, is_available
 from reserve.domain.errors import TooFarAhead, TooLate
-from reserve.domain.floor import Floor, Rule
-from reserve.domain.timing import (
-    OfferedTime,
-    check_booking_window,
-    offered_times,
-    opening_hours,
-    shortest_stay,
-)
+from reserve.domain.floor import Floor
+from reserve.domain.timing import OfferedTime, check_booking_window, offered_times
 from reserve.domain.venue import Venue
 
 
@@ -38,18 +32,10 @@ def request_for(offered: OfferedTime, party_size: int, zone: str | None = None) 
     )
 
 
-def day_occupancy(
-    venue: Venue, floor: Floor, day: date, windows: Iterable[tuple[str, datetime, datetime]]
-) -> Occupancy:
-    """The occupancy of ``day``: the windows taken (by table label), bounded by the day's
-    opening hours, so the allocator can tell which gaps between them can still be sold."""
-    hours = opening_hours(venue, day)
+def day_occupancy(floor: Floor, windows: Iterable[tuple[str, datetime, datetime]]) -> Occupancy:
+    """The allocator's occupancy from the windows taken (table label, start, end)."""
     return Occupancy(
-        floor,
-        ((label, start.timestamp(), end.timestamp()) for label, start, end in windows),
-        opens=None if hours is None else hours[0].timestamp(),
-        closes=None if hours is None else hours[1].timestamp(),
-        shortest_stay=shortest_stay(venue).total_seconds(),
+        floor, ((label, start.timestamp(), end.timestamp()) for label, start, end in windows)
     )
 
 
@@ -68,16 +54,23 @@ def availability(
     day: date,
     party_size: int,
     *,
-    rule: Rule,
+    policy: Policy,
     now: datetime,
     zone: str | None = None,
+    outlook: Outlook | None = None,
 ) -> list[SlotAvailability]:
     """Every start offered to the party on ``day``, and whether booking it would succeed."""
     return [
         SlotAvailability(
             offered,
             bookable_now(venue, offered, now)
-            and is_available(floor, occupancy, request_for(offered, party_size, zone), rule),
+            and is_available(
+                floor,
+                occupancy,
+                request_for(offered, party_size, zone),
+                policy,
+                outlook=outlook,
+            ),
         )
         for offered in offered_times(venue, day, party_size)
     ]

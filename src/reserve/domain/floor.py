@@ -86,6 +86,7 @@ class Floor:
         active = sorted((table for table in venue.tables if table.active), key=lambda t: t.label)
         self.tables: tuple[Table, ...] = tuple(active)
         self.index: dict[str, int] = {table.label: i for i, table in enumerate(active)}
+        self.capacities: tuple[int, ...] = tuple(table.capacity for table in active)
         neighbours = [0] * len(active)
         for pair in venue.adjacency:
             first, second = sorted(pair)

@@ -108,24 +108,6 @@ def offered_time(venue: Venue, day: date, local_time: time, party_size: int) -> 
     return offer
 
 
-def opening_hours(venue: Venue, day: date) -> tuple[datetime, datetime] | None:
-    """When the doors open and finally close on ``day`` (UTC instants); None when closed."""
-    if _closure_reason(venue, day) is not None:
-        return None
-    opening = _Opening.of(venue, day)
-    if not opening.spans:
-        return None
-    first = min(span.start for span in opening.spans)
-    last = max(span.closing for span in opening.spans)
-    return _closing_instant(opening.zone, _wall(day, first)), opening.closing_instant(last)
-
-
-def shortest_stay(venue: Venue) -> timedelta:
-    """The shortest window any booking occupies: the smallest turn time plus the buffer."""
-    turns = [band.minutes for service in venue.services for band in service.turn_bands]
-    return timedelta(minutes=min(turns, default=0) + venue.buffer_minutes)
-
-
 def check_booking_window(venue: Venue, start_at: datetime, now: datetime) -> None:
     """Refuse a start inside the lead time (or past), or beyond the booking horizon.
 
