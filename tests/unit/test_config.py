@@ -12,6 +12,7 @@ from reserve.config import (
     PLACEHOLDER_SECRET,
     Environment,
     Settings,
+    allocation_policy,
     effective_flags,
     environment_flag_problems,
     flag_defaults,
@@ -19,7 +20,9 @@ from reserve.config import (
     parse_flag_value,
     settings_problems,
 )
+from reserve.domain.allocator import Policy
 from reserve.domain.errors import ConfigurationError, InvalidFlag
+from reserve.domain.floor import AdjacencyMode, Rule
 
 # DESIGN section 10, in its order: flag, environment variable, default.
 DOCUMENTED_FLAGS = [
@@ -332,3 +335,32 @@ def test_load_settings_reports_every_invalid_setting(clean_env: pytest.MonkeyPat
 
     assert "RESERVE_ENV" in str(refused.value)
     assert "RESERVE_LOG_LEVEL" in str(refused.value)
+
+
+def test_the_allocation_policy_follows_the_flags() -> None:
+    assert allocation_policy(flag_defaults({})) == Policy()
+    values = effective_flags(
+        {
+            "allocator.adjacency_mode": "pairwise",
+            "allocator.max_tables": 4,
+            "allocator.require_adjacency": False,
+            "allocator.adjacency_min_party_size": 6,
+            "allocator.lookahead": False,
+            "allocator.selector_timeout_ms": 50,
+            "allocator.fail_hard": True,
+            "debug.capacity_profiling": True,
+        },
+        {},
+    )
+    assert allocation_policy(values) == Policy(
+        rule=Rule(
+            adjacency_mode=AdjacencyMode.PAIRWISE,
+            max_tables=4,
+            require_adjacency=False,
+            adjacency_min_party_size=6,
+        ),
+        lookahead=False,
+        selector_timeout_ms=50,
+        fail_hard=True,
+        capacity_profiling=True,
+    )
