@@ -6,6 +6,8 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_ENV               development | test | production
     RESERVE_DATA_DIR          where the embedded server keeps its data (default ./.reserve)
     RESERVE_SECRET_KEY        pepper for hashing API keys and manage tokens
+    RESERVE_PUBLIC_RATE_LIMIT public requests a minute per client address (staff keys: none)
+    RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -22,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reserve.domain.allocator import Policy
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".reserve")
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    public_rate_limit: int = Field(default=120, ge=1)
+    pending_retry_seconds: float = Field(default=30.0, gt=0)
 
     @property
     def uses_embedded_server(self) -> bool:

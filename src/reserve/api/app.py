@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import reserve
-from reserve.api import problems
+from reserve import metrics
+from reserve.api import bookings, problems, staff
+from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
+from reserve.services.bookings import BookingService
+from reserve.services.venue_state import VenueStates
+
+log = logging.getLogger("reserve.api")
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """The app; without arguments it reads the environment (``uvicorn --factory``)."""
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    service: BookingService | None = None,
+    *,
+    background: bool = True,
+) -> FastAPI:
+    """The app; without arguments it reads the environment (``uvicorn --factory``).
+
+    ``background`` runs the allocator that keeps retrying pending bookings.
+    """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
+    service = service or BookingService(
+        database, VenueStates(), settings.secret_key.get_secret_value()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Not waiting lets the app start while the database is away; /readyz says so.
         database.open(wait=False)
+        metrics.UP.set(1)
+        retrying = None
+        if background:
+            retrying = asyncio.create_task(_retry_pending(service, settings.pending_retry_seconds))
         try:
             yield
         finally:
+            if retrying is not None:
+                retrying.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await retrying
+            metrics.UP.set(0)
             database.close()
 
     app = FastAPI(
@@ -36,7 +68,41 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.bookings = service
+    app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
     problems.install(app)
+    app.middleware("http")(_timed)
     app.include_router(operations)
     app.include_router(public)
+    app.include_router(bookings.router)
+    app.include_router(staff.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return app
+
+
+async def _timed(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    began = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    template = getattr(route, "path", "unmatched")
+    metrics.REQUEST_SECONDS.labels(
+        template, request.method, f"{response.status_code // 100}xx"
+    ).observe(time.perf_counter() - began)
+    return response
+
+
+async def _retry_pending(service: BookingService, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            seated = await asyncio.to_thread(service.retry_pending)
+        except Exception:  # the loop must outlive a bad round (the database away, say)
+            log.exception("retrying pending bookings failed")
+            continue
+        if seated:
+            metrics.PENDING_CONFIRMED.inc(seated)
+            log.info("seated %d pending bookings", seated)

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reserve.domain.errors import ReserveError, VenueDocumentError
+from reserve.domain.errors import Busy, RateLimited, ReserveError, VenueDocumentError
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
@@ -55,9 +55,14 @@ def problem(
 async def _reserve_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ReserveError)
     extra: dict[str, Any] = {}
+    headers = None
     if isinstance(error, VenueDocumentError):
         extra["errors"] = [{"field": None, "message": line} for line in error.problems]
-    return problem(error.status, error.problem_type, error.detail, **extra)
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, Busy):
+        headers = {"Retry-After": "1"}
+    return problem(error.status, error.problem_type, error.detail, headers=headers, **extra)
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from reserve.domain.booking import Source, Status
 from reserve.domain.venue import Venue
 
 
@@ -74,3 +79,137 @@ class RestaurantOut(BaseModel):
 class Health(BaseModel):
     status: str
     schema_revision: str | None = None
+
+
+# --- booking ------------------------------------------------------------------------------
+
+# Instants are sent as the service formats them: RFC 3339 with the venue's UTC offset.
+Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+Clock = Annotated[
+    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"), Field(examples=["19:30"])
+]
+PartySize = Annotated[int, Field(ge=1, le=1000, strict=True)]
+
+
+def clock_time(text: str) -> dt.time:
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HoldIn(Strict):
+    party_size: PartySize
+    date: dt.date
+    time: Clock
+    zone: str | None = Field(default=None, max_length=40)
+
+
+class HoldOut(BaseModel):
+    id: UUID
+    tables: list[str]
+    start_at: Instant
+    end_at: Instant
+    expires_at: Instant
+
+
+class GuestIn(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    email: EmailStr
+    phone: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=7, max_length=30, pattern=r"^[0-9+()./ -]+$"
+            ),
+        ]
+        | None
+    ) = None
+
+
+class BookingIn(Strict):
+    party_size: PartySize
+    date: dt.date
+    time: Clock
+    guest: GuestIn
+    notes: str = Field(default="", max_length=500)
+    hold_id: UUID | None = None
+    zone: str | None = Field(default=None, max_length=40)
+    source: Source | None = Field(
+        default=None, description="Staff only (web for guests): phone, walk_in, staff, load_test."
+    )
+
+
+class GuestOut(BaseModel):
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class BookingOut(BaseModel):
+    id: UUID
+    reference: str
+    restaurant: str
+    status: Status
+    party_size: int
+    date: dt.date
+    time: str
+    start_at: Instant
+    end_at: Instant
+    tables: list[str]
+    zone: str | None
+    guest: GuestOut
+    notes: str
+    source: Source
+    created_at: Instant
+    updated_at: Instant
+    pending_reason: str | None = None
+    manage_token: str | None = Field(
+        default=None, description="Returned once, when the booking is made."
+    )
+
+
+class BookingPatch(Strict):
+    party_size: PartySize | None = None
+    date: dt.date | None = None
+    time: Clock | None = None
+
+
+class StatusIn(Strict):
+    status: Status
+
+
+class TablesIn(Strict):
+    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=5
+    )
+
+
+class BlockIn(Strict):
+    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=200
+    )
+    date: dt.date
+    start: Clock
+    end: Clock
+    reason: str = Field(default="", max_length=200)
+
+
+class SlotOut(BaseModel):
+    time: str
+    start_at: Instant
+    available: bool
+
+
+class AvailabilityOut(BaseModel):
+    date: dt.date
+    party_size: int
+    slots: list[SlotOut]
+
+
+class DayBookingsOut(BaseModel):
+    date: dt.date
+    bookings: list[BookingOut]

@@ -12,7 +12,14 @@
     ├── Unauthorized              unauthorized       401
     ├── Forbidden                 forbidden          403
     ├── Conflict                  (no type)          409
-    │   └── VenueInUse            validation-error   409
+    │   ├── VenueInUse            validation-error   409
+    │   ├── NoAvailability        no-availability    409
+    │   ├── InvalidTransition     invalid-transition 409
+    │   └── IdempotencyKeyInUse   idempotency-key-in-use 409
+    ├── IdempotencyKeyReused      idempotency-key-reused 422
+    ├── HoldExpired               hold-expired       410
+    ├── RateLimited               rate-limited       429
+    ├── Busy                      service-unavailable 503 (the venue's lock timed out)
     ├── SelectorTimeout           (no type)          503   (allocator.fail_hard only)
     └── ConfigurationError        (command line only)
 
@@ -109,6 +116,44 @@ class SelectorTimeout(ReserveError):
     """The table search ran out of time and ``allocator.fail_hard`` is on."""
 
     problem_type = "selector-timeout"
+    status = 503
+
+
+class NoAvailability(Conflict):
+    problem_type = "no-availability"
+
+
+class InvalidTransition(Conflict):
+    problem_type = "invalid-transition"
+
+
+class IdempotencyKeyInUse(Conflict):
+    problem_type = "idempotency-key-in-use"
+
+
+class IdempotencyKeyReused(ReserveError):
+    problem_type = "idempotency-key-reused"
+    status = 422
+
+
+class HoldExpired(ReserveError):
+    problem_type = "hold-expired"
+    status = 410
+
+
+class RateLimited(ReserveError):
+    problem_type = "rate-limited"
+    status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Busy(ReserveError):
+    """The venue's bookings are queued behind others for longer than the lock timeout."""
+
+    problem_type = "service-unavailable"
     status = 503
 
 

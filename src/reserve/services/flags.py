@@ -68,6 +68,7 @@ def set_override(conn: Connection, restaurant: UUID, name: str, raw: object) -> 
         """,
         (restaurant, name, Jsonb(value)),
     )
+    _touch(conn, restaurant)
     return value
 
 
@@ -78,4 +79,10 @@ def unset_override(conn: Connection, restaurant: UUID, name: str) -> bool:
         "DELETE FROM feature_flag_overrides WHERE restaurant_id = %s AND name = %s",
         (restaurant, name),
     )
+    _touch(conn, restaurant)
     return cursor.rowcount > 0
+
+
+def _touch(conn: Connection, restaurant: UUID) -> None:
+    """Mark the venue changed, so every process rebuilds its state with the new flags."""
+    conn.execute("UPDATE restaurants SET updated_at = now() WHERE id = %s", (restaurant,))

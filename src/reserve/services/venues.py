@@ -26,6 +26,11 @@ def read_venue_file(path: Path) -> Venue:
     return load_venue_toml(text)
 
 
+def import_venue(conn: Connection, venue: Venue) -> VenueSaved:
+    """Create or update ``venue`` in the caller's transaction."""
+    return save_venue(conn, venue)
+
+
 def import_venue_file(conn: Connection, path: Path) -> tuple[Venue, VenueSaved]:
     """Validate the document at ``path`` whole, then create or update its venue."""
     venue = read_venue_file(path)
