@@ -2,11 +2,22 @@
 
 Names start with ``reserve_``, counters end in ``_total`` and durations in ``_seconds``;
 label names are fixed here. Each worker process keeps its own values.
+
+``exposition()`` is what ``/metrics`` serves: these metrics and the process's own figures
+(CPU, memory, open files) under the same prefix, and none of the client library's
+unprefixed defaults.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Iterable
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from prometheus_client.metrics_core import Metric
+
+PREFIX = "reserve_"
+
+ProcessCollector(namespace="reserve")
 
 BOOKINGS = Counter(
     "reserve_booking_outcomes_total",
@@ -48,3 +59,15 @@ RATE_LIMITED = Counter(
     "Public requests refused for exceeding the per-client rate limit.",
 )
 UP = Gauge("reserve_up", "1 while the service runs.")
+
+
+class _Prefixed:
+    """The default registry seen through a filter: only metrics named ``reserve_...``."""
+
+    def collect(self) -> Iterable[Metric]:
+        return (metric for metric in REGISTRY.collect() if metric.name.startswith(PREFIX))
+
+
+def exposition() -> bytes:
+    """The Prometheus text exposition of every ``reserve_...`` metric."""
+    return generate_latest(_Prefixed())

@@ -1,20 +1,38 @@
-"""The app under test: built by the factory against a database, driven through its lifespan."""
+"""The app under test: built by the factory against a database, driven through its lifespan.
+
+Booking tests drive an app whose booking service reads a clock the test sets by hand
+(``clock``), on the White Horse's Monday 2026-12-07 as seen from Tuesday 2026-12-01.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from reserve.api.app import create_app
-from reserve.config import Settings
+from reserve.config import PLACEHOLDER_SECRET, Settings
 from reserve.db.database import Connection, Database
 from reserve.db.venues import VenueSaved, save_venue
+from reserve.services.bookings import BookingService
+from reserve.services.keys import Role, create_key
+from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 ClientFor = Callable[[str], AbstractContextManager[TestClient]]
+
+PROBLEM_JSON = "application/problem+json"
+# The White Horse opens Monday to Friday 12:00-22:00; London keeps GMT in December.
+MONDAY = "2026-12-07"
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+# High enough that no test but the rate limit's own ever meets the limit.
+UNLIMITED = 1_000_000
 
 
 @contextmanager
@@ -43,3 +61,146 @@ def client(database_url: str) -> Iterator[TestClient]:
 def white_horse(admin: Connection) -> VenueSaved:
     """The demo venue, loaded as it ships."""
     return save_venue(admin, read_venue_file(DEMO_VENUE))
+
+
+# --- booking over HTTP -------------------------------------------------------------------
+
+
+class ManualClock:
+    """The booking service's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+ApiFor = Callable[..., AbstractContextManager[TestClient]]
+
+
+@pytest.fixture
+def api_for(database_url: str, clock: ManualClock) -> ApiFor:
+    """Build the app against the test database, its booking service on ``clock``."""
+
+    @contextmanager
+    def build(*, public_rate_limit: int = UNLIMITED) -> Iterator[TestClient]:
+        settings = Settings(
+            database_url=database_url,
+            env="test",
+            secret_key=PLACEHOLDER_SECRET,
+            public_rate_limit=public_rate_limit,
+        )
+        database = Database(database_url, min_size=1, max_size=8, timeout=2)
+        service = BookingService(
+            database, VenueStates(), settings.secret_key.get_secret_value(), clock=clock
+        )
+        app = create_app(settings, database, service, background=False)
+        with TestClient(app) as client:
+            yield client
+
+    return build
+
+
+@pytest.fixture
+def api(api_for: ApiFor) -> Iterator[TestClient]:
+    """The app on the test clock, with no practical rate limit."""
+    with api_for() as client:
+        yield client
+
+
+KeyFor = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def key_for(admin: Connection) -> KeyFor:
+    """Headers carrying a new key: ``key_for("white-horse")`` (staff) or ``key_for(None)``
+    (admin)."""
+
+    def make(restaurant: str | None) -> dict[str, str]:
+        role = Role.ADMIN if restaurant is None else Role.STAFF
+        _, key = create_key(
+            admin,
+            PLACEHOLDER_SECRET,
+            role=role,
+            restaurant=restaurant,
+            name="t",
+        )
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
+
+
+@pytest.fixture
+def staff(white_horse: VenueSaved, key_for: KeyFor) -> dict[str, str]:
+    """Headers of a staff key of the White Horse."""
+    return key_for("white-horse")
+
+
+def booking_payload(
+    party_size: int = 2, time: str = "19:00", date: str = MONDAY, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "party_size": party_size,
+        "date": date,
+        "time": time,
+        "guest": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        **extra,
+    }
+
+
+Book = Callable[..., httpx.Response]
+
+
+@pytest.fixture
+def book(api: TestClient) -> Book:
+    """POST a booking of the White Horse (``slug=`` another), each with a fresh
+    Idempotency-Key unless ``key=`` is given; other keywords go into the body."""
+
+    def post(
+        party_size: int = 2,
+        time: str = "19:00",
+        date: str = MONDAY,
+        *,
+        slug: str = "white-horse",
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        return api.post(
+            f"/v1/restaurants/{slug}/bookings",
+            json=booking_payload(party_size, time, date, **extra),
+            headers={"Idempotency-Key": key or str(uuid4()), **(headers or {})},
+        )
+
+    return post
+
+
+ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+
+
+def assert_problem(response: httpx.Response, status: int, problem_type: str) -> dict[str, Any]:
+    """The response is an RFC 9457 problem of this status and type; its body is returned."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = response.json()
+    assert body["type"] == problem_type, body
+    assert body["status"] == status
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    return body
+
+
+@pytest.fixture
+def problem() -> ProblemCheck:
+    """``problem(response, 409, "no-availability")`` checks the problem and returns its body."""
+    return assert_problem

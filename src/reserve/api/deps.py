@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from reserve import metrics
 from reserve.api.ratelimit import RateLimiter
 from reserve.config import Settings
 from reserve.db.database import Database
@@ -56,6 +57,7 @@ def _caller(
     client = request.client.host if request.client else "unknown"
     wait = limiter.check(client)
     if wait is not None:
+        metrics.RATE_LIMITED.inc()
         raise RateLimited(
             f"more than {settings.public_rate_limit} requests a minute; retry in {wait} s", wait
         )

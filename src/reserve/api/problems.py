@@ -24,8 +24,10 @@ RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger("reserve.api")
 
-# Problem types of errors that Starlette itself raises (unknown route, wrong method...).
+# Problem types of errors that Starlette itself raises (unknown route, wrong method, a body
+# that is not JSON at all...).
 _HTTP_TYPES = {
+    400: "validation-error",
     401: "unauthorized",
     403: "forbidden",
     404: "not-found",

@@ -7,7 +7,7 @@ import psycopg_pool
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from reserve.api.deps import DatabaseDep
+from reserve.api.deps import CallerDep, DatabaseDep
 from reserve.api.problems import problem
 from reserve.api.schemas import Health, RestaurantOut
 from reserve.db import migrations
@@ -43,7 +43,8 @@ def readyz(database: DatabaseDep) -> Health | JSONResponse:
 
 
 @public.get("/restaurants/{slug}")
-def restaurant(slug: str, database: DatabaseDep) -> RestaurantOut:
+def restaurant(slug: str, database: DatabaseDep, caller: CallerDep) -> RestaurantOut:
     """The venue: zones, tables and service periods."""
+    del caller  # asked for its rate limit: a public endpoint like the others
     with database.transaction() as conn:
         return RestaurantOut.of(find_venue(conn, slug))
