@@ -207,23 +207,28 @@ def run(seconds: float, levels: Sequence[int], workers: int) -> list[Level]:
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_ready(base_url)
-            results = []
+            http: dict[int, list[tuple[float, int]]] = {}
             for concurrency in levels:
                 clear(url)
                 asyncio.run(http_level(base_url, key, concurrency, 1.0))  # warm-up
                 clear(url)
-                http = asyncio.run(http_level(base_url, key, concurrency, seconds))
-                clear(url)
-                tps, latency = pgbench_level(url_parts(url), pgbench, concurrency, seconds)
-                results.append(_level(concurrency, http, seconds, tps, latency))
-                console.print(f"concurrency {concurrency}: {results[-1]}")
-            return results
+                http[concurrency] = asyncio.run(http_level(base_url, key, concurrency, seconds))
+                console.print(f"HTTP, {concurrency} clients: {len(http[concurrency])} requests")
         finally:
             server.send_signal(signal.SIGINT)
             try:
                 server.wait(20)
             except subprocess.TimeoutExpired:
                 server.kill()
+        # pgbench after the server has gone, so its pool's connections do not count against
+        # PostgreSQL's max_connections (100) while 64 pgbench clients connect.
+        results = []
+        for concurrency in levels:
+            clear(url)
+            tps, latency = pgbench_level(url_parts(url), pgbench, concurrency, seconds)
+            results.append(_level(concurrency, http[concurrency], seconds, tps, latency))
+            console.print(f"pgbench, {concurrency} clients: {tps:.0f} tps")
+        return results
 
 
 def _wait_ready(base_url: str) -> None:

@@ -60,9 +60,9 @@ class SlowReading(BookingService):
     """
 
     def _occupancy(
-        self, conn: Connection, state: VenueState, day: date, now: datetime
+        self, conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
     ) -> Occupancy:
-        occupancy = super()._occupancy(conn, state, day, now)
+        occupancy = super()._occupancy(conn, state, day, now, purge=purge)
         sleep(READ_TO_WRITE_DELAY)
         return occupancy
 

@@ -20,6 +20,7 @@ from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
 from reserve.services.bookings import BookingService
+from reserve.services.keys import Principals
 from reserve.services.venue_state import VenueStates
 
 log = logging.getLogger("reserve.api")
@@ -70,6 +71,7 @@ def create_app(
     app.state.database = database
     app.state.bookings = service
     app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
+    app.state.principals = Principals()
     problems.install(app)
     app.middleware("http")(_timed)
     app.include_router(operations)

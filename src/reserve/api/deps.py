@@ -13,7 +13,7 @@ from reserve.config import Settings
 from reserve.db.database import Database
 from reserve.domain.errors import RateLimited, Unauthorized
 from reserve.services.bookings import BookingService, Caller
-from reserve.services.keys import authenticate
+from reserve.services.keys import Principal, Principals, authenticate
 
 
 def _database(request: Request) -> Database:
@@ -48,8 +48,13 @@ def _caller(
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("use Authorization: Bearer <key>")
-        with database.transaction() as conn:
-            principal = authenticate(conn, settings.secret_key.get_secret_value(), key.strip())
+        principals: Principals = request.app.state.principals
+
+        def lookup() -> Principal | None:
+            with database.transaction() as conn:
+                return authenticate(conn, settings.secret_key.get_secret_value(), key.strip())
+
+        principal = principals.get(key.strip(), lookup)
         if principal is None:
             raise Unauthorized("unknown or revoked key")
         return Caller(principal=principal, manage_token=x_manage_token)

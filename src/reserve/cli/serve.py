@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from reserve.cli.context import console, load_settings, operator_connection
 from reserve.config import Settings
@@ -24,7 +27,7 @@ def _run(settings: Settings, host: str, port: int, workers: int) -> None:
     # Resolve the database once, here: with the embedded server this process starts it and
     # keeps it up, and every worker connects to the same one.
     os.environ["RESERVE_DATABASE_URL"] = database_url(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         "reserve.api.app:create_app",
         factory=True,
         host=host,
@@ -33,6 +36,20 @@ def _run(settings: Settings, host: str, port: int, workers: int) -> None:
         log_level=settings.log_level,
         access_log=False,
     )
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
+        if workers == 1:
+            uvicorn.Server(config).run()
+        else:
+            _run_workers(config)
+
+
+def _run_workers(config: uvicorn.Config) -> None:
+    # Workers share one listening socket made here. asyncio turns Nagle's algorithm off only
+    # on sockets it creates itself, so without TCP_NODELAY (which accepted connections
+    # inherit from the listener) a response could wait 40 ms for a delayed ACK.
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def serve(

@@ -25,10 +25,14 @@ def lock_day(conn: Connection, restaurant_id: UUID, day: date, timeout_ms: int) 
     Taken before occupancy is read, so concurrent bookings of one day queue here instead of
     racing; other days and other restaurants go on in parallel.
     """
-    conn.execute(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+    # The sub-select sets the timeout before the lock is asked for, in one round trip.
     conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-        (f"reserve:day:{restaurant_id}:{day.isoformat()}",),
+        """
+        SELECT pg_advisory_xact_lock(k.key)
+          FROM (SELECT set_config('lock_timeout', %s, true),
+                       hashtextextended(%s, 0) AS key) AS k
+        """,
+        (f"{int(timeout_ms)}ms", f"reserve:day:{restaurant_id}:{day.isoformat()}"),
     )
 
 
@@ -39,6 +43,34 @@ def try_lock_key(conn: Connection, restaurant_id: UUID, key: str) -> bool:
         (f"reserve:idempotency:{restaurant_id}:{key}",),
     ).fetchone()
     return bool(row and row["locked"])
+
+
+def purge_and_read(
+    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
+) -> tuple[int, list[Window]]:
+    """Delete expired holds and read the occupancy of ``[start, end)``, in one round trip.
+
+    The read cannot see the delete (one statement, one snapshot), so it leaves out expired
+    holds itself, as ``occupied_windows`` does.
+    """
+    rows = conn.execute(
+        """
+        WITH purged AS (
+            DELETE FROM holds WHERE restaurant_id = %(r)s AND expires_at <= %(now)s RETURNING id
+        )
+        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
+               (SELECT count(*) FROM purged) AS purged
+          FROM (SELECT 1) AS one
+          LEFT JOIN (allocations a
+                JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+                LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id)
+            ON a.restaurant_id = %(r)s AND a.occupied && tstzrange(%(start)s, %(end)s)
+               AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+        """,
+        {"r": restaurant_id, "start": start, "end": end, "now": now},
+    ).fetchall()
+    purged = int(rows[0]["purged"]) if rows else 0
+    return purged, [(r["label"], r["starts"], r["ends"]) for r in rows if r["label"] is not None]
 
 
 def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> int:
@@ -125,6 +157,7 @@ def end_booking_allocations(
 @dataclass(frozen=True, slots=True)
 class NewBooking:
     id: UUID
+    created_at: datetime
     reference: str
     status: str
     pending_reason: str | None
@@ -147,8 +180,8 @@ def insert_booking(conn: Connection, restaurant_id: UUID, booking: NewBooking) -
         """
         INSERT INTO bookings (restaurant_id, id, reference, status, pending_reason, party_size,
             service_date, local_time, start_at, end_at, zone_id, guest_name, guest_email,
-            guest_phone, notes, source, manage_token_hash)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            guest_phone, notes, source, manage_token_hash, created_at, updated_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         """,
         (
             restaurant_id,
@@ -168,6 +201,8 @@ def insert_booking(conn: Connection, restaurant_id: UUID, booking: NewBooking) -
             booking.notes,
             booking.source,
             booking.manage_token_hash,
+            booking.created_at,
+            booking.created_at,
         ),
     )
 

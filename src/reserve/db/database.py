@@ -45,7 +45,7 @@ class Database:
     """The pool the API and services use; every connection runs as ``reserve_app``."""
 
     def __init__(
-        self, url: str, *, min_size: int = 2, max_size: int = 20, timeout: float = 5.0
+        self, url: str, *, min_size: int = 2, max_size: int = 10, timeout: float = 5.0
     ) -> None:
         self.url = url
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when

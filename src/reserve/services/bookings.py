@@ -206,6 +206,12 @@ class BookingService:
         fingerprint = _fingerprint(slug, request)
 
         def work(conn: Connection) -> Outcome:
+            # Pipeline mode: each read waits for its answer, the writes after the last read
+            # go out together with the commit.
+            with conn.pipeline():
+                return claimed(conn)
+
+        def claimed(conn: Connection) -> Outcome:
             state = self.states.scoped(conn, slug)
             if not store.try_lock_key(conn, state.restaurant_id, idempotency_key):
                 raise IdempotencyKeyInUse(
@@ -250,7 +256,6 @@ class BookingService:
             state, request.day, request.local_time, request.party_size, public=public
         )
         token = secrets.token_urlsafe(24)
-        booking_id = uuid4()
         tables: Sequence[str] = ()
         status, pending_reason = Status.CONFIRMED, None
         if request.hold_id is not None:
@@ -263,45 +268,43 @@ class BookingService:
                 tables = plan.tables
             except SelectorTimeout:
                 status, pending_reason = Status.PENDING, "allocation"
-        store.insert_booking(
-            conn,
-            state.restaurant_id,
-            store.NewBooking(
-                id=booking_id,
-                reference=new_reference(),
-                status=status,
-                pending_reason=pending_reason,
-                party_size=request.party_size,
-                service_date=request.day,
-                local_time=request.local_time,
-                start_at=offered.start_at,
-                end_at=offered.end_at,
-                zone_id=None if request.zone is None else state.zone_ids[request.zone],
-                guest_name=request.guest.name,
-                guest_email=request.guest.email,
-                guest_phone=request.guest.phone,
-                notes=request.notes,
-                source=request.source,
-                manage_token_hash=hash_key(self.secret, token),
-            ),
+        booking = store.NewBooking(
+            id=uuid4(),
+            created_at=datetime.now(UTC),
+            reference=new_reference(),
+            status=status,
+            pending_reason=pending_reason,
+            party_size=request.party_size,
+            service_date=request.day,
+            local_time=request.local_time,
+            start_at=offered.start_at,
+            end_at=offered.end_at,
+            zone_id=None if request.zone is None else state.zone_ids[request.zone],
+            guest_name=request.guest.name,
+            guest_email=request.guest.email,
+            guest_phone=request.guest.phone,
+            notes=request.notes,
+            source=request.source,
+            manage_token_hash=hash_key(self.secret, token),
         )
-        if tables and request.hold_id is not None:
-            store.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking_id)
-        elif tables:
-            store.allocate_tables(
-                conn,
-                state.restaurant_id,
-                [state.table_ids[label] for label in tables],
-                owner="booking",
-                owner_id=booking_id,
-                service_date=request.day,
-                start=offered.start_at,
-                end=offered.occupied_until,
-            )
-        store.record_status(conn, state.restaurant_id, booking_id, None, status, caller.actor)
-        row = store.get_booking(conn, state.restaurant_id, booking_id)
-        assert row is not None
-        body = booking_body(row, state, manage_token=token)
+        # The writes go out together: nothing below needs an answer from the database.
+        with conn.pipeline():
+            store.insert_booking(conn, state.restaurant_id, booking)
+            if tables and request.hold_id is not None:
+                store.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
+            elif tables:
+                store.allocate_tables(
+                    conn,
+                    state.restaurant_id,
+                    [state.table_ids[label] for label in tables],
+                    owner="booking",
+                    owner_id=booking.id,
+                    service_date=request.day,
+                    start=offered.start_at,
+                    end=offered.occupied_until,
+                )
+            store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
+            body = booking_body(_row_of(booking, request.zone, tables), state, manage_token=token)
         return Outcome(202 if status is Status.PENDING else 201, body)
 
     def _take_hold(self, conn: Connection, state: VenueState, request: BookingRequest) -> list[str]:
@@ -618,13 +621,17 @@ class BookingService:
             store.lock_day(conn, state.restaurant_id, day, self.lock_timeout_ms)
 
     def _occupancy(
-        self, conn: Connection, state: VenueState, day: date, now: datetime
+        self, conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
     ) -> Occupancy:
+        """The day's occupancy; with ``purge``, expired holds are deleted in the same trip."""
         start, end = _day_span(state, day)
-        windows = store.occupied_windows(conn, state.restaurant_id, start, end, now)
-        return Occupancy(
-            state.floor, ((label, s.timestamp(), e.timestamp()) for label, s, e in windows)
-        )
+        if not purge:
+            windows = store.occupied_windows(conn, state.restaurant_id, start, end, now)
+            return _occupancy_of(state, windows)
+        purged, windows = store.purge_and_read(conn, state.restaurant_id, start, end, now)
+        if purged:
+            metrics.HOLDS.labels("expired").inc(purged)
+        return _occupancy_of(state, windows)
 
     def _allocate(
         self,
@@ -637,11 +644,7 @@ class BookingService:
         """Lock the day, purge expired holds, read occupancy, choose tables (or refuse)."""
         day = offered.start_at.date()
         self._lock(conn, state, day)
-        now = self.clock()
-        purged = store.purge_expired_holds(conn, state.restaurant_id, now)
-        if purged:
-            metrics.HOLDS.labels("expired").inc(purged)
-        occupancy = self._occupancy(conn, state, day, now)
+        occupancy = self._occupancy(conn, state, day, self.clock(), purge=True)
         with metrics.ALLOCATION_SECONDS.time():
             plan = allocate(
                 state.floor,
@@ -739,6 +742,36 @@ def _local_span(state: VenueState, day: date, start: time, end: time) -> tuple[d
     if ends <= starts:
         raise InvalidRequest("a block must end after it starts")
     return starts, ends
+
+
+def _occupancy_of(state: VenueState, windows: Sequence[store.Window]) -> Occupancy:
+    return Occupancy(
+        state.floor, ((label, start.timestamp(), end.timestamp()) for label, start, end in windows)
+    )
+
+
+def _row_of(booking: store.NewBooking, zone: str | None, tables: Sequence[str]) -> dict[str, Any]:
+    """The row ``get_booking`` would read back for a booking just written."""
+    return {
+        "id": booking.id,
+        "reference": booking.reference,
+        "status": booking.status,
+        "pending_reason": booking.pending_reason,
+        "party_size": booking.party_size,
+        "service_date": booking.service_date,
+        "local_time": booking.local_time,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "zone": zone,
+        "guest_name": booking.guest_name,
+        "guest_email": booking.guest_email,
+        "guest_phone": booking.guest_phone,
+        "notes": booking.notes,
+        "source": booking.source,
+        "created_at": booking.created_at,
+        "updated_at": booking.created_at,
+        "tables": sorted(tables),
+    }
 
 
 def _offered_for_row(state: VenueState, row: dict[str, Any]) -> OfferedTime:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +23,7 @@ from reserve.db.venues import restaurant_id_for_slug
 from reserve.domain.errors import InvalidRequest, NotFound
 
 KEY_PREFIX = "rsv_"
+MAX_CACHED_KEYS = 10_000
 SHOWN_PREFIX_LENGTH = 12
 
 
@@ -152,3 +156,27 @@ def authenticate(conn: Connection, secret: str, key: str) -> Principal | None:
     if row is None:
         return None
     return Principal(row["key_id"], Role(row["role"]), row["restaurant_id"])
+
+
+class Principals:
+    """Recently authenticated keys, so a busy client costs one lookup every ``ttl`` seconds
+    rather than one a request. A revoked key therefore stops working within ``ttl``."""
+
+    def __init__(self, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._known: dict[str, tuple[Principal | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, lookup: Callable[[], Principal | None]) -> Principal | None:
+        now = self.clock()
+        with self._lock:
+            cached = self._known.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        principal = lookup()
+        with self._lock:
+            if len(self._known) > MAX_CACHED_KEYS:
+                self._known = {k: v for k, v in self._known.items() if v[1] > now}
+            self._known[key] = (principal, now + self.ttl)
+        return principal

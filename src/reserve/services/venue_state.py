@@ -15,7 +15,7 @@ from uuid import UUID
 
 from reserve.config import allocation_policy, effective_flags
 from reserve.db.database import Connection, scope_to_restaurant
-from reserve.db.venues import load_venue, restaurant_id_for_slug
+from reserve.db.venues import load_venue
 from reserve.domain.allocator import TYPICAL_DEMAND, Lookahead, Policy
 from reserve.domain.errors import NotFound
 from reserve.domain.floor import Floor
@@ -48,11 +48,13 @@ class VenueStates:
         self._lock = threading.Lock()
 
     def scoped(self, conn: Connection, slug: str) -> VenueState:
-        """The venue named ``slug``, with the transaction scoped to it."""
-        restaurant_id = restaurant_id_for_slug(conn, slug)
-        if restaurant_id is None:
+        """The venue named ``slug``, with the transaction scoped to it (one round trip)."""
+        row = conn.execute(
+            "SELECT restaurant_id, version FROM reserve_enter(%s)", (slug,)
+        ).fetchone()
+        if row is None:
             raise NotFound(f"no restaurant {slug!r}")
-        return self.of(conn, restaurant_id)
+        return self._current(conn, row["restaurant_id"], row["version"])
 
     def of(self, conn: Connection, restaurant_id: UUID) -> VenueState:
         """The venue of ``restaurant_id``, with the transaction scoped to it."""
@@ -62,11 +64,14 @@ class VenueStates:
         ).fetchone()
         if row is None:
             raise NotFound("no such restaurant")
+        return self._current(conn, restaurant_id, row["updated_at"])
+
+    def _current(self, conn: Connection, restaurant_id: UUID, version: datetime) -> VenueState:
         with self._lock:
             cached = self._states.get(restaurant_id)
-        if cached is not None and cached.version == row["updated_at"]:
+        if cached is not None and cached.version == version:
             return cached
-        state = _load(conn, restaurant_id, row["updated_at"])
+        state = _load(conn, restaurant_id, version)
         with self._lock:
             self._states[restaurant_id] = state
         return state
