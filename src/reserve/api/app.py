@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reserve
 from reserve import metrics
@@ -73,7 +74,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
     app.state.principals = Principals()
     problems.install(app)
-    app.middleware("http")(_timed)
+    app.add_middleware(RequestTimer)
     app.include_router(operations)
     app.include_router(public)
     app.include_router(bookings.router)
@@ -86,15 +87,34 @@ def create_app(
     return app
 
 
-async def _timed(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    began = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    metrics.REQUEST_SECONDS.labels(
-        template, request.method, f"{response.status_code // 100}xx"
-    ).observe(time.perf_counter() - began)
-    return response
+class RequestTimer:
+    """Observes every request's latency by route template (plain ASGI: Starlette's
+    ``BaseHTTPMiddleware`` would cost more than some requests take)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            metrics.REQUEST_SECONDS.labels(template, scope["method"], f"{status // 100}xx").observe(
+                time.perf_counter() - began
+            )
 
 
 async def _retry_pending(service: BookingService, every: float) -> None:
