@@ -10,9 +10,10 @@ each ``--concurrency`` level:
   latency is measured per request at the client.
 - **pgbench**: that many pgbench clients run ``bench/booking_transaction.sql`` for the
   same time: the SQL the service runs for one booking (scope the transaction to the
-  venue, take the day's advisory lock, purge expired holds, read the day's occupancy,
-  insert the booking, its allocation, its history row and its idempotency record) with
-  a random table instead of the allocator's choice.
+  venue, claim the idempotency key and look it up, take the day's advisory lock, purge
+  expired holds and read the day's occupancy, insert the booking, its allocation, its
+  history row and its idempotency record) with a random table instead of the
+  allocator's choice.
 
 The ratio of the two throughputs is what the service costs on top of its database work:
 HTTP, validation, the allocator and the Python between the statements. Each level starts

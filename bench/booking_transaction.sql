@@ -9,22 +9,26 @@
 SELECT key_id FROM reserve_authenticate('\x00'::bytea);
 BEGIN;
 SET LOCAL ROLE reserve_app;
-SELECT set_config('reserve.restaurant_id', reserve_restaurant_id('white-horse')::text, true);
-SELECT updated_at FROM restaurants WHERE id = reserve_current_restaurant();
+SELECT restaurant_id, version FROM reserve_enter('white-horse');
 SELECT pg_try_advisory_xact_lock(hashtextextended('reserve:idempotency:' || random()::text, 0));
 SELECT request_hash, response_status, response_body FROM booking_confirmation_results
  WHERE restaurant_id = reserve_current_restaurant() AND idempotency_key = random()::text;
-SET LOCAL lock_timeout = 3000;
-SELECT pg_advisory_xact_lock(hashtextextended(
-    'reserve:day:' || reserve_current_restaurant()::text || ':' || (date '2026-12-07' + :d)::text, 0));
-DELETE FROM holds WHERE restaurant_id = reserve_current_restaurant() AND expires_at <= now();
-SELECT t.label, lower(a.occupied), upper(a.occupied)
-  FROM allocations a
-  JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-  LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
- WHERE a.restaurant_id = reserve_current_restaurant()
-   AND a.occupied && tstzrange((((date '2026-12-07' + :d) + time '12:00' + :q * interval '15 minutes') AT TIME ZONE 'Europe/London') - interval '20 hours', (((date '2026-12-07' + :d) + time '12:00' + :q * interval '15 minutes') AT TIME ZONE 'Europe/London') + interval '16 hours')
-   AND (a.hold_id IS NULL OR h.expires_at > now());
+SELECT pg_advisory_xact_lock(k.key)
+  FROM (SELECT set_config('lock_timeout', '3000ms', true),
+               hashtextextended('reserve:day:' || reserve_current_restaurant()::text || ':'
+                                || (date '2026-12-07' + :d)::text, 0) AS key) AS k;
+WITH purged AS (
+    DELETE FROM holds WHERE restaurant_id = reserve_current_restaurant() AND expires_at <= now()
+    RETURNING id
+)
+SELECT t.label, lower(a.occupied), upper(a.occupied), (SELECT count(*) FROM purged)
+  FROM (SELECT 1) AS one
+  LEFT JOIN (allocations a
+        JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+        LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id)
+    ON a.restaurant_id = reserve_current_restaurant()
+       AND a.occupied && tstzrange((((date '2026-12-07' + :d) + time '12:00' + :q * interval '15 minutes') AT TIME ZONE 'Europe/London') - interval '20 hours', (((date '2026-12-07' + :d) + time '12:00' + :q * interval '15 minutes') AT TIME ZONE 'Europe/London') + interval '16 hours')
+       AND (a.hold_id IS NULL OR h.expires_at > now());
 INSERT INTO bookings (restaurant_id, id, reference, status, party_size, service_date, local_time,
     start_at, end_at, guest_name, guest_email, notes, source, manage_token_hash)
 VALUES (reserve_current_restaurant(), md5(:client_id || '-' || :n)::uuid, upper(substr(md5(random()::text), 1, 10)), 'confirmed', :p,
@@ -37,11 +41,6 @@ SELECT reserve_current_restaurant(), id, md5(:client_id || '-' || :n)::uuid, dat
 ON CONFLICT DO NOTHING;
 INSERT INTO booking_status_history (restaurant_id, booking_id, from_status, to_status, actor)
 VALUES (reserve_current_restaurant(), md5(:client_id || '-' || :n)::uuid, NULL, 'confirmed', 'staff:bench');
-SELECT b.id, b.reference, b.status, b.start_at, b.end_at,
-       coalesce((SELECT array_agg(t.label ORDER BY t.label) FROM allocations a
-                   JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-                  WHERE a.restaurant_id = b.restaurant_id AND a.booking_id = b.id), '{}')
-  FROM bookings b WHERE b.restaurant_id = reserve_current_restaurant() AND b.id = md5(:client_id || '-' || :n)::uuid;
 INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key, request_hash,
     response_status, response_body, booking_id)
 VALUES (reserve_current_restaurant(), md5(:client_id || '-' || :n)::uuid, '\x00', 201,
