@@ -25,6 +25,8 @@ from reserve.services.keys import Principals
 from reserve.services.venue_state import VenueStates
 
 log = logging.getLogger("reserve.api")
+# Label values must stay few: anything else a client sends counts as OTHER.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def create_app(

@@ -88,6 +88,11 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _unstorable(_: Request, error: Exception) -> JSONResponse:
+    # Input PostgreSQL cannot store (a NUL character in text, say) is the client's mistake.
+    return problem(422, "validation-error", "the request holds a value that cannot be stored")
+
+
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
     return problem(
@@ -107,6 +112,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ReserveError, _reserve_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(psycopg.DataError, _unstorable)
     app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
     app.add_exception_handler(psycopg_pool.PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -89,6 +89,9 @@ Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 Clock = Annotated[
     str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"), Field(examples=["19:30"])
 ]
+# Text PostgreSQL can store: anything but the NUL character.
+NO_NUL = r"^[^\x00]*$"
+Label = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]
 PartySize = Annotated[int, Field(ge=1, le=1000, strict=True)]
 
 
@@ -105,7 +108,7 @@ class HoldIn(Strict):
     party_size: PartySize
     date: dt.date
     time: Clock
-    zone: str | None = Field(default=None, max_length=40)
+    zone: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
 
 
 class HoldOut(BaseModel):
@@ -117,7 +120,10 @@ class HoldOut(BaseModel):
 
 
 class GuestIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NO_NUL),
+    ]
     email: EmailStr
     phone: (
         Annotated[
@@ -135,9 +141,9 @@ class BookingIn(Strict):
     date: dt.date
     time: Clock
     guest: GuestIn
-    notes: str = Field(default="", max_length=500)
+    notes: str = Field(default="", max_length=500, pattern=NO_NUL)
     hold_id: UUID | None = None
-    zone: str | None = Field(default=None, max_length=40)
+    zone: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
     source: Source | None = Field(
         default=None, description="Staff only (web for guests): phone, walk_in, staff, load_test."
     )
@@ -183,19 +189,19 @@ class StatusIn(Strict):
 
 
 class TablesIn(Strict):
-    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
-        min_length=1, max_length=5
+    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]] = (
+        Field(min_length=1, max_length=5)
     )
 
 
 class BlockIn(Strict):
-    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
-        min_length=1, max_length=200
+    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]] = (
+        Field(min_length=1, max_length=200)
     )
     date: dt.date
     start: Clock
     end: Clock
-    reason: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 
 class SlotOut(BaseModel):

@@ -48,29 +48,16 @@ def try_lock_key(conn: Connection, restaurant_id: UUID, key: str) -> bool:
 def purge_and_read(
     conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
 ) -> tuple[int, list[Window]]:
-    """Delete expired holds and read the occupancy of ``[start, end)``, in one round trip.
+    """Delete expired holds, then read the occupancy of ``[start, end)``.
 
-    The read cannot see the delete (one statement, one snapshot), so it leaves out expired
-    holds itself, as ``occupied_windows`` does.
+    Two statements (sent together in pipeline mode): the read takes its snapshot after the
+    delete has waited for anyone confirming one of those holds, so it sees the outcome.
     """
-    rows = conn.execute(
-        """
-        WITH purged AS (
-            DELETE FROM holds WHERE restaurant_id = %(r)s AND expires_at <= %(now)s RETURNING id
-        )
-        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
-               (SELECT count(*) FROM purged) AS purged
-          FROM (SELECT 1) AS one
-          LEFT JOIN (allocations a
-                JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-                LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id)
-            ON a.restaurant_id = %(r)s AND a.occupied && tstzrange(%(start)s, %(end)s)
-               AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
-        """,
-        {"r": restaurant_id, "start": start, "end": end, "now": now},
-    ).fetchall()
-    purged = int(rows[0]["purged"]) if rows else 0
-    return purged, [(r["label"], r["starts"], r["ends"]) for r in rows if r["label"] is not None]
+    purged = conn.execute(
+        "DELETE FROM holds WHERE restaurant_id = %s AND expires_at <= %s", (restaurant_id, now)
+    )
+    windows = occupied_windows(conn, restaurant_id, start, end, now)
+    return purged.rowcount, windows
 
 
 def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> int:
@@ -391,10 +378,8 @@ def insert_block(
     )
 
 
-def timeline(
-    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """Every allocation overlapping ``[start, end)`` with what owns it."""
+def timeline(conn: Connection, restaurant_id: UUID, day: date) -> list[dict[str, Any]]:
+    """Every allocation of the service date ``day``, with what owns it."""
     return conn.execute(
         """
         SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
@@ -405,10 +390,10 @@ def timeline(
           JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
           LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
           LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-         WHERE a.restaurant_id = %s AND a.occupied && tstzrange(%s, %s)
+         WHERE a.restaurant_id = %s AND a.service_date = %s
          ORDER BY t.label, lower(a.occupied)
         """,
-        (restaurant_id, start, end),
+        (restaurant_id, day),
     ).fetchall()
 
 

@@ -225,6 +225,10 @@ def allocate(
     search = _Search(floor, occupancy, request, policy, clock)
     tier = search.first_tier()
     scanned = clock()
+    if search.timed_out and (policy.fail_hard or not tier):
+        # Out of time: an error when told to fail hard, and with nothing found so far
+        # there is no best plan to fall back on either.
+        raise SelectorTimeout(f"the table search took longer than {policy.selector_timeout_ms} ms")
     if tier and policy.lookahead and not _admits(floor, occupancy, request, tier[0], outlook):
         tier = []  # protected for the demand still expected
     chosen = tier[0] if tier else None

@@ -26,8 +26,8 @@ from psycopg import errors as pg
 from reserve import metrics
 from reserve.db import bookings as store
 from reserve.db.database import Connection, Database, scope_to_restaurant
-from reserve.domain.allocator import Occupancy, Plan, allocate
-from reserve.domain.availability import SlotAvailability, availability, request_for
+from reserve.domain.allocator import Occupancy, Plan, Request, allocate
+from reserve.domain.availability import SlotAvailability, availability
 from reserve.domain.booking import (
     CHANGEABLE,
     SEATING,
@@ -38,6 +38,7 @@ from reserve.domain.booking import (
 )
 from reserve.domain.errors import (
     Busy,
+    Forbidden,
     HoldExpired,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
@@ -45,6 +46,7 @@ from reserve.domain.errors import (
     NoAvailability,
     NotFound,
     PartyTooLarge,
+    ReserveError,
     SelectorTimeout,
     Unauthorized,
 )
@@ -56,6 +58,9 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 
 RETRIES = 3
+# Dates outside these are refused before any arithmetic on them can overflow.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(9000, 12, 31)
 LOCK_TIMEOUT_MS = 3000
 # The background allocator stops retrying a pending booking this long before its start.
 PENDING_CUTOFF = timedelta(minutes=15)
@@ -91,11 +96,44 @@ class Caller:
     principal: Principal | None = None
     manage_token: str | None = None
 
+    def is_staff_of(self, restaurant_id: UUID) -> bool:
+        return self.principal is not None and self.principal.may_manage(restaurant_id)
+
     @property
     def actor(self) -> str:
         if self.principal is None:
             return "guest"
         return f"{self.principal.role}:{str(self.principal.key_id)[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a booking sits in time: its service date and start, its end, and the end of
+    the window its tables are occupied (the end plus the venue's buffer)."""
+
+    day: date
+    local_time: time
+    start_at: datetime
+    end_at: datetime
+    occupied_until: datetime
+
+    @classmethod
+    def of(cls, offered: OfferedTime, day: date) -> Slot:
+        return cls(
+            day, offered.local_time, offered.start_at, offered.end_at, offered.occupied_until
+        )
+
+    @classmethod
+    def of_row(cls, state: VenueState, row: dict[str, Any]) -> Slot:
+        """The window a booking or hold was made for, whatever the venue's rules are now."""
+        buffer = timedelta(minutes=state.venue.buffer_minutes)
+        return cls(
+            row["service_date"],
+            row["local_time"],
+            row["start_at"],
+            row["end_at"],
+            row["end_at"] + buffer,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +187,13 @@ class BookingService:
             state = self.states.scoped(conn, slug)
             self._check_party(state, party_size)
             _check_zone(state, zone)
+            if party_size > state.venue.max_online_party_size:
+                raise InvalidRequest(
+                    f"parties above {state.venue.max_online_party_size} are booked without a "
+                    "hold and confirmed by the restaurant"
+                )
             offered = self._offered(state, day, local_time, party_size, public=True)
-            plan = self._allocate(conn, state, offered, party_size, zone)
+            plan = self._allocate_now(conn, state, Slot.of(offered, day), party_size, zone)
             now = self.clock()
             hold_id = uuid4()
             expires_at = now + timedelta(seconds=state.venue.hold_ttl_seconds)
@@ -249,7 +292,9 @@ class BookingService:
     def _book(
         self, conn: Connection, state: VenueState, request: BookingRequest, caller: Caller
     ) -> Outcome:
-        public = caller.principal is None
+        public = not caller.is_staff_of(state.restaurant_id)
+        if public and request.source is not Source.WEB:
+            raise Forbidden("only the restaurant's staff may book with a source other than web")
         self._check_party(state, request.party_size)
         _check_zone(state, request.zone)
         offered = self._offered(
@@ -258,13 +303,14 @@ class BookingService:
         token = secrets.token_urlsafe(24)
         tables: Sequence[str] = ()
         status, pending_reason = Status.CONFIRMED, None
+        slot: Slot = Slot.of(offered, request.day)
         if request.hold_id is not None:
-            tables = self._take_hold(conn, state, request)
+            tables, slot = self._take_hold(conn, state, request)
         elif public and request.party_size > state.venue.max_online_party_size:
             status, pending_reason = Status.PENDING, "approval"
         else:
             try:
-                plan = self._allocate(conn, state, offered, request.party_size, request.zone)
+                plan = self._allocate(conn, state, slot, request.party_size, request.zone)
                 tables = plan.tables
             except SelectorTimeout:
                 status, pending_reason = Status.PENDING, "allocation"
@@ -277,8 +323,8 @@ class BookingService:
             party_size=request.party_size,
             service_date=request.day,
             local_time=request.local_time,
-            start_at=offered.start_at,
-            end_at=offered.end_at,
+            start_at=slot.start_at,
+            end_at=slot.end_at,
             zone_id=None if request.zone is None else state.zone_ids[request.zone],
             guest_name=request.guest.name,
             guest_email=request.guest.email,
@@ -287,27 +333,28 @@ class BookingService:
             source=request.source,
             manage_token_hash=hash_key(self.secret, token),
         )
-        # The writes go out together: nothing below needs an answer from the database.
-        with conn.pipeline():
-            store.insert_booking(conn, state.restaurant_id, booking)
-            if tables and request.hold_id is not None:
-                store.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
-            elif tables:
-                store.allocate_tables(
-                    conn,
-                    state.restaurant_id,
-                    [state.table_ids[label] for label in tables],
-                    owner="booking",
-                    owner_id=booking.id,
-                    service_date=request.day,
-                    start=offered.start_at,
-                    end=offered.occupied_until,
-                )
-            store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
-            body = booking_body(_row_of(booking, request.zone, tables), state, manage_token=token)
+        store.insert_booking(conn, state.restaurant_id, booking)
+        if tables and request.hold_id is not None:
+            store.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
+        elif tables:
+            store.allocate_tables(
+                conn,
+                state.restaurant_id,
+                [state.table_ids[label] for label in tables],
+                owner="booking",
+                owner_id=booking.id,
+                service_date=request.day,
+                start=slot.start_at,
+                end=slot.occupied_until,
+            )
+        store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
+        body = booking_body(_row_of(booking, request.zone, tables), state, manage_token=token)
         return Outcome(202 if status is Status.PENDING else 201, body)
 
-    def _take_hold(self, conn: Connection, state: VenueState, request: BookingRequest) -> list[str]:
+    def _take_hold(
+        self, conn: Connection, state: VenueState, request: BookingRequest
+    ) -> tuple[list[str], Slot]:
+        """The held tables and the hold's window, which the booking keeps."""
         assert request.hold_id is not None
         hold = store.get_hold(conn, state.restaurant_id, request.hold_id)
         if hold is None or hold["expires_at"] <= self.clock():
@@ -322,7 +369,8 @@ class BookingService:
         ):
             raise InvalidRequest("party_size, date and time must match the hold's")
         metrics.HOLDS.labels("confirmed").inc()
-        return [state.table_labels[table_id] for table_id in hold["table_ids"]]
+        tables = [state.table_labels[table_id] for table_id in hold["table_ids"]]
+        return tables, Slot.of_row(state, hold)
 
     # --- a booking once made -----------------------------------------------------------
 
@@ -366,7 +414,7 @@ class BookingService:
             size = row["party_size"] if party_size is None else party_size
             new_day = row["service_date"] if day is None else day
             at = row["local_time"] if local_time is None else local_time
-            public = caller.principal is None
+            public = not caller.is_staff_of(state.restaurant_id)
             self._check_party(state, size)
             offered = self._offered(state, new_day, at, size, public=public)
             if public and size > state.venue.max_online_party_size:
@@ -381,7 +429,7 @@ class BookingService:
                         store.lock_day(conn, state.restaurant_id, locked, self.lock_timeout_ms)
                 store.free_booking_tables(conn, state.restaurant_id, booking_id)
                 zone = row["zone"]
-                plan = self._allocate(conn, state, offered, size, zone)
+                plan = self._allocate_now(conn, state, Slot.of(offered, new_day), size, zone)
                 store.allocate_tables(
                     conn,
                     state.restaurant_id,
@@ -412,7 +460,7 @@ class BookingService:
         _require_staff(caller)
 
         def work(conn: Connection) -> dict[str, Any]:
-            state, row = self._authorised(conn, booking_id, caller, for_update=True)
+            state, row = self._authorised(conn, booking_id, caller, for_update=True, staff=True)
             current = Status(row["status"])
             check_transition(current, wanted)
             rid = state.restaurant_id
@@ -421,9 +469,10 @@ class BookingService:
             elif wanted is Status.COMPLETED:
                 store.end_booking_allocations(conn, rid, booking_id, self.clock())
             elif wanted is Status.CONFIRMED:
-                # Approving a pending booking, or undoing a no-show: it needs tables again.
-                offered = _offered_for_row(state, row)
-                plan = self._allocate(conn, state, offered, row["party_size"], row["zone"])
+                # Approving a pending booking, or undoing a no-show: it needs tables again,
+                # for the window it was booked for.
+                slot = Slot.of_row(state, row)
+                plan = self._allocate_now(conn, state, slot, row["party_size"], row["zone"])
                 store.allocate_tables(
                     conn,
                     rid,
@@ -431,8 +480,8 @@ class BookingService:
                     owner="booking",
                     owner_id=booking_id,
                     service_date=row["service_date"],
-                    start=offered.start_at,
-                    end=offered.occupied_until,
+                    start=slot.start_at,
+                    end=slot.occupied_until,
                 )
             store.set_status(conn, rid, booking_id, wanted)
             store.record_status(conn, rid, booking_id, current, wanted, caller.actor)
@@ -445,7 +494,7 @@ class BookingService:
         _require_staff(caller)
 
         def work(conn: Connection) -> dict[str, Any]:
-            state, row = self._authorised(conn, booking_id, caller, for_update=True)
+            state, row = self._authorised(conn, booking_id, caller, for_update=True, staff=True)
             if Status(row["status"]) not in SEATING:
                 raise InvalidRequest("only a confirmed or seated booking has tables")
             chosen = tuple(sorted(set(labels)))
@@ -460,15 +509,14 @@ class BookingService:
                     f"tables {', '.join(chosen)} cannot seat a party of {row['party_size']} "
                     "under this venue's rules"
                 )
-            offered = _offered_for_row(state, row)
+            slot = Slot.of_row(state, row)
             self._lock(conn, state, row["service_date"])
             store.free_booking_tables(conn, state.restaurant_id, booking_id)
-            busy = self._occupancy(conn, state, row["service_date"], self.clock())
-            request = request_for(offered, row["party_size"])
+            busy = self._occupancy(conn, state, row["service_date"], self.clock(), purge=True)
             mask = 0
             for label in chosen:
                 mask |= 1 << state.floor.index[label]
-            if busy.busy(request.start, request.end) & mask:
+            if busy.busy(slot.start_at.timestamp(), slot.occupied_until.timestamp()) & mask:
                 raise NoAvailability(f"tables {', '.join(chosen)} are taken at that time")
             store.allocate_tables(
                 conn,
@@ -477,8 +525,8 @@ class BookingService:
                 owner="booking",
                 owner_id=booking_id,
                 service_date=row["service_date"],
-                start=offered.start_at,
-                end=offered.occupied_until,
+                start=slot.start_at,
+                end=slot.occupied_until,
             )
             return self._body(conn, state, booking_id)
 
@@ -495,9 +543,8 @@ class BookingService:
     def timeline(self, slug: str, day: date, caller: Caller) -> dict[str, Any]:
         with self.database.transaction() as conn:
             state = self._staff_venue(conn, slug, caller)
-            start, end = _day_span(state, day)
-            rows = store.timeline(conn, state.restaurant_id, start, end)
-        zone = start.tzinfo
+            rows = store.timeline(conn, state.restaurant_id, day)
+        zone = ZoneInfo(state.venue.timezone)
         by_table: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             kind = "booking" if row["booking_id"] else "hold" if row["hold_id"] else "block"
@@ -591,7 +638,7 @@ class BookingService:
             caller = Caller(Principal(UUID(int=0), Role.ADMIN, item["restaurant_id"]))
             try:
                 self.set_status(item["booking_id"], Status.CONFIRMED, caller)
-            except (NoAvailability, SelectorTimeout, Busy, InvalidRequest):
+            except ReserveError:  # no table yet, taken by another worker, venue busy...
                 continue
             confirmed += 1
         return confirmed
@@ -607,6 +654,10 @@ class BookingService:
                 metrics.CONFLICTS.labels("retried").inc()
                 if attempt == RETRIES:
                     raise Busy("the venue is busy; try again") from None
+            except pg.UniqueViolation as clash:
+                # Two bookings drew the same random reference: draw again.
+                if clash.diag.constraint_name != "bookings_reference_key" or attempt == RETRIES:
+                    raise
             except pg.LockNotAvailable:
                 metrics.CONFLICTS.labels("lock_timeout").inc()
                 raise Busy("the venue is busy; try again") from None
@@ -637,31 +688,40 @@ class BookingService:
         self,
         conn: Connection,
         state: VenueState,
-        offered: OfferedTime,
+        slot: Slot,
         party_size: int,
         zone: str | None,
     ) -> Plan:
-        """Lock the day, purge expired holds, read occupancy, choose tables (or refuse)."""
-        day = offered.start_at.date()
-        self._lock(conn, state, day)
-        occupancy = self._occupancy(conn, state, day, self.clock(), purge=True)
+        """Lock the day, purge expired holds, read occupancy, choose tables (or refuse).
+
+        ``SelectorTimeout`` means the search ran out of time before it found tables."""
+        self._lock(conn, state, slot.day)
+        occupancy = self._occupancy(conn, state, slot.day, self.clock(), purge=True)
+        request = Request(
+            party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp(), zone
+        )
         with metrics.ALLOCATION_SECONDS.time():
-            plan = allocate(
-                state.floor,
-                occupancy,
-                request_for(offered, party_size, zone),
-                state.policy,
-                state.lookahead,
-            )
+            plan = allocate(state.floor, occupancy, request, state.policy, state.lookahead)
         if plan is None:
             raise NoAvailability(
-                f"no table for {party_size} at {offered.local_time:%H:%M} on {day.isoformat()}"
+                f"no table for {party_size} at {slot.local_time:%H:%M} on {slot.day.isoformat()}"
             )
         return plan
+
+    def _allocate_now(
+        self, conn: Connection, state: VenueState, slot: Slot, party_size: int, zone: str | None
+    ) -> Plan:
+        """``_allocate`` for a change to an existing booking or a hold: there is no pending
+        state to fall back on, so a search that ran out of time finds nothing."""
+        try:
+            return self._allocate(conn, state, slot, party_size, zone)
+        except SelectorTimeout:
+            raise NoAvailability("no table could be found in time; try again") from None
 
     def _offered(
         self, state: VenueState, day: date, at: time, party_size: int, *, public: bool
     ) -> OfferedTime:
+        _check_day(day)
         offered = offered_time(state.venue, day, at, party_size)
         if public:
             check_booking_window(state.venue, offered.start_at, self.clock())
@@ -676,22 +736,31 @@ class BookingService:
             )
 
     def _authorised(
-        self, conn: Connection, booking_id: UUID, caller: Caller, *, for_update: bool = False
+        self,
+        conn: Connection,
+        booking_id: UUID,
+        caller: Caller,
+        *,
+        for_update: bool = False,
+        staff: bool = False,
     ) -> tuple[VenueState, dict[str, Any]]:
-        """The booking and its venue, if the caller may see it; else as if it did not exist."""
+        """The booking and its venue, if the caller may see it (with ``staff``, only its
+        restaurant's staff may); else as if it did not exist."""
         restaurant_id = _owner(conn, "reserve_booking_restaurant", booking_id)
         if restaurant_id is None:
             raise NotFound("no such booking")
         state = self.states.of(conn, restaurant_id)
         row = store.get_booking(conn, restaurant_id, booking_id, for_update=for_update)
-        if row is None or not self._may_see(caller, restaurant_id, row):
+        if row is None or not self._may_see(caller, restaurant_id, row, staff=staff):
             raise NotFound("no such booking")
         return state, row
 
-    def _may_see(self, caller: Caller, restaurant_id: UUID, row: dict[str, Any]) -> bool:
-        if caller.principal is not None and caller.principal.may_manage(restaurant_id):
+    def _may_see(
+        self, caller: Caller, restaurant_id: UUID, row: dict[str, Any], *, staff: bool
+    ) -> bool:
+        if caller.is_staff_of(restaurant_id):
             return True
-        if caller.manage_token is None:
+        if staff or caller.manage_token is None:
             return False
         expected = bytes(row["manage_token_hash"])
         return hmac.compare_digest(expected, hash_key(self.secret, caller.manage_token))
@@ -729,19 +798,36 @@ def _check_zone(state: VenueState, zone: str | None) -> None:
         raise InvalidRequest(f"unknown zone {zone!r}; zones: {known}")
 
 
+def _check_day(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidRequest(f"{day.isoformat()} is not a date this venue takes bookings for")
+
+
 def _day_span(state: VenueState, day: date) -> tuple[datetime, datetime]:
-    """From the venue's midnight starting ``day`` to 36 hours later: every window of the day."""
+    """From the venue's midnight starting ``day`` to 36 hours later: every window of the day.
+
+    A bound of the read, not a window: the few hours' error a clock change makes to a
+    wall-clock sum do not matter here."""
+    _check_day(day)
     start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(state.venue.timezone))
     return start, start + timedelta(hours=36)
 
 
 def _local_span(state: VenueState, day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    _check_day(day)
     zone = ZoneInfo(state.venue.timezone)
-    starts = datetime.combine(day, start, zone)
-    ends = datetime.combine(day, end, zone)
-    if ends <= starts:
+    instants = []
+    for clock in (start, end):
+        local = datetime.combine(day, clock, zone)
+        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(
+            tzinfo=None
+        ):
+            raise InvalidRequest(f"{clock:%H:%M} does not exist on {day}: the clocks skip it")
+        instants.append(local.astimezone(UTC))
+    # Compared in UTC: aware datetimes of one zone compare by the wall clock.
+    if instants[1] <= instants[0]:
         raise InvalidRequest("a block must end after it starts")
-    return starts, ends
+    return instants[0].astimezone(zone), instants[1].astimezone(zone)
 
 
 def _occupancy_of(state: VenueState, windows: Sequence[store.Window]) -> Occupancy:
@@ -772,10 +858,6 @@ def _row_of(booking: store.NewBooking, zone: str | None, tables: Sequence[str]) 
         "updated_at": booking.created_at,
         "tables": sorted(tables),
     }
-
-
-def _offered_for_row(state: VenueState, row: dict[str, Any]) -> OfferedTime:
-    return offered_time(state.venue, row["service_date"], row["local_time"], row["party_size"])
 
 
 def _fingerprint(slug: str, request: BookingRequest) -> bytes:

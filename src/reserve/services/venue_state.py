@@ -49,6 +49,8 @@ class VenueStates:
 
     def scoped(self, conn: Connection, slug: str) -> VenueState:
         """The venue named ``slug``, with the transaction scoped to it (one round trip)."""
+        if "\x00" in slug:  # PostgreSQL text cannot hold it, and no slug has it
+            raise NotFound(f"no restaurant {slug!r}")
         row = conn.execute(
             "SELECT restaurant_id, version FROM reserve_enter(%s)", (slug,)
         ).fetchone()
