@@ -114,7 +114,8 @@ class RequestTimer:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            metrics.REQUEST_SECONDS.labels(template, scope["method"], f"{status // 100}xx").observe(
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            metrics.REQUEST_SECONDS.labels(template, method, f"{status // 100}xx").observe(
                 time.perf_counter() - began
             )
 

@@ -86,7 +86,7 @@ class BookingRequest:
     notes: str = ""
     hold_id: UUID | None = None
     zone: str | None = None
-    source: Source = Source.WEB
+    source: Source | None = None  # None: web for guests, staff for the restaurant's staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,8 +293,9 @@ class BookingService:
         self, conn: Connection, state: VenueState, request: BookingRequest, caller: Caller
     ) -> Outcome:
         public = not caller.is_staff_of(state.restaurant_id)
-        if public and request.source is not Source.WEB:
+        if public and request.source not in (None, Source.WEB):
             raise Forbidden("only the restaurant's staff may book with a source other than web")
+        source = request.source or (Source.WEB if public else Source.STAFF)
         self._check_party(state, request.party_size)
         _check_zone(state, request.zone)
         offered = self._offered(
@@ -330,7 +331,7 @@ class BookingService:
             guest_email=request.guest.email,
             guest_phone=request.guest.phone,
             notes=request.notes,
-            source=request.source,
+            source=source,
             manage_token_hash=hash_key(self.secret, token),
         )
         store.insert_booking(conn, state.restaurant_id, booking)
@@ -541,6 +542,7 @@ class BookingService:
             return [booking_body(row, state) for row in rows]
 
     def timeline(self, slug: str, day: date, caller: Caller) -> dict[str, Any]:
+        _check_day(day)
         with self.database.transaction() as conn:
             state = self._staff_venue(conn, slug, caller)
             rows = store.timeline(conn, state.restaurant_id, day)
@@ -870,7 +872,7 @@ def _fingerprint(slug: str, request: BookingRequest) -> bytes:
         "notes": request.notes,
         "hold_id": None if request.hold_id is None else str(request.hold_id),
         "zone": request.zone,
-        "source": str(request.source),
+        "source": None if request.source is None else str(request.source),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).digest()
 
