@@ -68,6 +68,26 @@ def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) ->
     return cursor.rowcount
 
 
+def covers_by_start(
+    conn: Connection, restaurant_id: UUID, day: date, now: datetime
+) -> dict[datetime, int]:
+    """Covers of the bookings (confirmed or seated) and live holds of ``day`` by start."""
+    rows = conn.execute(
+        """
+        SELECT start_at, sum(party_size) AS covers FROM (
+            SELECT start_at, party_size FROM bookings
+             WHERE restaurant_id = %(r)s AND service_date = %(day)s
+               AND status IN ('confirmed', 'seated')
+            UNION ALL
+            SELECT start_at, party_size FROM holds
+             WHERE restaurant_id = %(r)s AND service_date = %(day)s AND expires_at > %(now)s
+        ) AS starting GROUP BY start_at
+        """,
+        {"r": restaurant_id, "day": day, "now": now},
+    ).fetchall()
+    return {row["start_at"]: int(row["covers"]) for row in rows}
+
+
 def occupied_windows(
     conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
 ) -> list[Window]:

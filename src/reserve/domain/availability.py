@@ -5,7 +5,7 @@ would read, so availability and booking cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,6 +39,13 @@ def day_occupancy(floor: Floor, windows: Iterable[tuple[str, datetime, datetime]
     )
 
 
+def within_pacing(venue: Venue, covers_starting: int, party_size: int) -> bool:
+    """Whether one more party may start in a slot that already has ``covers_starting``
+    covers starting in it, under the venue's pacing (``max_covers_per_slot``)."""
+    limit = venue.max_covers_per_slot
+    return limit is None or covers_starting + party_size <= limit
+
+
 def bookable_now(venue: Venue, offered: OfferedTime, now: datetime) -> bool:
     try:
         check_booking_window(venue, offered.start_at, now)
@@ -58,12 +65,18 @@ def availability(
     now: datetime,
     zone: str | None = None,
     outlook: Outlook | None = None,
+    covers_by_start: Mapping[datetime, int] | None = None,
 ) -> list[SlotAvailability]:
-    """Every start offered to the party on ``day``, and whether booking it would succeed."""
+    """Every start offered to the party on ``day``, and whether booking it would succeed.
+
+    ``covers_by_start`` (covers of the bookings and holds starting at each instant) is
+    needed only when the venue paces its starts."""
+    starting = covers_by_start or {}
     return [
         SlotAvailability(
             offered,
             bookable_now(venue, offered, now)
+            and within_pacing(venue, starting.get(offered.start_at, 0), party_size)
             and is_available(
                 floor,
                 occupancy,

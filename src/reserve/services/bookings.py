@@ -27,7 +27,7 @@ from reserve import metrics
 from reserve.db import bookings as store
 from reserve.db.database import Connection, Database, scope_to_restaurant
 from reserve.domain.allocator import Occupancy, Plan, Request, allocate
-from reserve.domain.availability import SlotAvailability, availability
+from reserve.domain.availability import SlotAvailability, availability, within_pacing
 from reserve.domain.booking import (
     CHANGEABLE,
     SEATING,
@@ -166,6 +166,9 @@ class BookingService:
             _check_zone(state, zone)
             now = self.clock()
             occupancy = self._occupancy(conn, state, day, now)
+            starting = None
+            if state.venue.max_covers_per_slot is not None:
+                starting = store.covers_by_start(conn, state.restaurant_id, day, now)
             slots = availability(
                 state.venue,
                 state.floor,
@@ -175,6 +178,7 @@ class BookingService:
                 policy=state.policy,
                 now=now,
                 zone=zone,
+                covers_by_start=starting,
             )
         return state, slots
 
@@ -698,7 +702,15 @@ class BookingService:
 
         ``SelectorTimeout`` means the search ran out of time before it found tables."""
         self._lock(conn, state, slot.day)
-        occupancy = self._occupancy(conn, state, slot.day, self.clock(), purge=True)
+        now = self.clock()
+        occupancy = self._occupancy(conn, state, slot.day, now, purge=True)
+        if state.venue.max_covers_per_slot is not None:
+            starting = store.covers_by_start(conn, state.restaurant_id, slot.day, now)
+            if not within_pacing(state.venue, starting.get(slot.start_at, 0), party_size):
+                raise NoAvailability(
+                    f"{state.venue.name} takes at most {state.venue.max_covers_per_slot} covers "
+                    f"starting at {slot.local_time:%H:%M}"
+                )
         request = Request(
             party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp(), zone
         )
