@@ -196,8 +196,8 @@ class BookingService:
                     f"parties above {state.venue.max_online_party_size} are booked without a "
                     "hold and confirmed by the restaurant"
                 )
-            offered = self._offered(state, day, local_time, party_size, public=True)
-            plan = self._allocate_now(conn, state, Slot.of(offered, day), party_size, zone)
+            slot = Slot.of(self._offered(state, day, local_time, party_size, public=True), day)
+            plan = self._allocate_now(conn, state, slot, party_size, zone)
             now = self.clock()
             hold_id = uuid4()
             expires_at = now + timedelta(seconds=state.venue.hold_ttl_seconds)
@@ -208,28 +208,19 @@ class BookingService:
                 party_size=party_size,
                 service_date=day,
                 local_time=local_time,
-                start_at=offered.start_at,
-                end_at=offered.end_at,
+                start_at=slot.start_at,
+                end_at=slot.end_at,
                 zone_id=None if zone is None else state.zone_ids[zone],
                 expires_at=expires_at,
             )
-            store.allocate_tables(
-                conn,
-                state.restaurant_id,
-                [state.table_ids[label] for label in plan.tables],
-                owner="hold",
-                owner_id=hold_id,
-                service_date=day,
-                start=offered.start_at,
-                end=offered.occupied_until,
-            )
+            self._seat(conn, state, plan.tables, slot, hold_id, owner="hold")
             metrics.HOLDS.labels("placed").inc()
             return {
                 "id": str(hold_id),
                 "tables": list(plan.tables),
-                "start_at": offered.start_at.isoformat(),
-                "end_at": offered.end_at.isoformat(),
-                "expires_at": expires_at.astimezone(offered.start_at.tzinfo).isoformat(),
+                "start_at": slot.start_at.isoformat(),
+                "end_at": slot.end_at.isoformat(),
+                "expires_at": expires_at.astimezone(slot.start_at.tzinfo).isoformat(),
             }
 
         return self._retrying(work)
@@ -342,16 +333,7 @@ class BookingService:
         if tables and request.hold_id is not None:
             store.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
         elif tables:
-            store.allocate_tables(
-                conn,
-                state.restaurant_id,
-                [state.table_ids[label] for label in tables],
-                owner="booking",
-                owner_id=booking.id,
-                service_date=request.day,
-                start=slot.start_at,
-                end=slot.occupied_until,
-            )
+            self._seat(conn, state, tables, slot, booking.id)
         store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
         body = booking_body(_row_of(booking, request.zone, tables), state, manage_token=token)
         return Outcome(202 if status is Status.PENDING else 201, body)
@@ -433,18 +415,9 @@ class BookingService:
                     for locked in sorted({row["service_date"], new_day}):
                         store.lock_day(conn, state.restaurant_id, locked, self.lock_timeout_ms)
                 store.free_booking_tables(conn, state.restaurant_id, booking_id)
-                zone = row["zone"]
-                plan = self._allocate_now(conn, state, Slot.of(offered, new_day), size, zone)
-                store.allocate_tables(
-                    conn,
-                    state.restaurant_id,
-                    [state.table_ids[label] for label in plan.tables],
-                    owner="booking",
-                    owner_id=booking_id,
-                    service_date=new_day,
-                    start=offered.start_at,
-                    end=offered.occupied_until,
-                )
+                slot = Slot.of(offered, new_day)
+                plan = self._allocate_now(conn, state, slot, size, row["zone"])
+                self._seat(conn, state, plan.tables, slot, booking_id)
             store.reschedule(
                 conn,
                 state.restaurant_id,
@@ -478,16 +451,7 @@ class BookingService:
                 # for the window it was booked for.
                 slot = Slot.of_row(state, row)
                 plan = self._allocate_now(conn, state, slot, row["party_size"], row["zone"])
-                store.allocate_tables(
-                    conn,
-                    rid,
-                    [state.table_ids[label] for label in plan.tables],
-                    owner="booking",
-                    owner_id=booking_id,
-                    service_date=row["service_date"],
-                    start=slot.start_at,
-                    end=slot.occupied_until,
-                )
+                self._seat(conn, state, plan.tables, slot, booking_id)
             store.set_status(conn, rid, booking_id, wanted)
             store.record_status(conn, rid, booking_id, current, wanted, caller.actor)
             return self._body(conn, state, booking_id)
@@ -523,16 +487,7 @@ class BookingService:
                 mask |= 1 << state.floor.index[label]
             if busy.busy(slot.start_at.timestamp(), slot.occupied_until.timestamp()) & mask:
                 raise NoAvailability(f"tables {', '.join(chosen)} are taken at that time")
-            store.allocate_tables(
-                conn,
-                state.restaurant_id,
-                [state.table_ids[label] for label in chosen],
-                owner="booking",
-                owner_id=booking_id,
-                service_date=row["service_date"],
-                start=slot.start_at,
-                end=slot.occupied_until,
-            )
+            self._seat(conn, state, chosen, slot, booking_id)
             return self._body(conn, state, booking_id)
 
         return self._retrying(work)
@@ -672,6 +627,27 @@ class BookingService:
                 metrics.CONFLICTS.labels("exclusion").inc()
                 raise NoAvailability("those tables were just taken; search again") from None
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _seat(
+        conn: Connection,
+        state: VenueState,
+        labels: Sequence[str],
+        slot: Slot,
+        owner_id: UUID,
+        owner: str = "booking",
+    ) -> None:
+        """Allocate ``labels`` for the slot's occupied window to a booking or hold."""
+        store.allocate_tables(
+            conn,
+            state.restaurant_id,
+            [state.table_ids[label] for label in labels],
+            owner=owner,
+            owner_id=owner_id,
+            service_date=slot.day,
+            start=slot.start_at,
+            end=slot.occupied_until,
+        )
 
     def _lock(self, conn: Connection, state: VenueState, day: date) -> None:
         if self.serialise:
