@@ -191,3 +191,41 @@ def test_serve_answers_against_the_configured_database(tmp_path: Path, database_
     output = server.output()
     assert code == 0, output  # uvicorn handles Ctrl+C and shuts down cleanly
     assert "Traceback" not in output
+
+
+def test_serve_with_workers_answers_and_stops_them_all(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    env = command_environment(RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test")
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    with running(args, env, tmp_path / "serve.log", port) as server:
+        server.wait_until_ready()
+        # Each new connection lands on either worker; all must answer.
+        for _ in range(20):
+            with httpx.Client(base_url=server.base_url, timeout=5) as client:
+                assert client.get("/readyz").status_code == 200
+        workers = {pid for pid in worker_pids(server.process.pid) if is_worker(pid)}
+        assert len(workers) == 2, workers
+
+        code = server.stop()
+
+    output = server.output()
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def is_worker(pid: int) -> bool:
+    """A spawned worker, not multiprocessing's resource tracker."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"resource_tracker" not in cmdline
+
+
+def worker_pids(parent: int) -> set[int]:
+    """The live child processes of ``parent`` (Linux /proc)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    if not children.exists():
+        return set()
+    return {int(pid) for pid in children.read_text().split()}

@@ -3,53 +3,122 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
+import signal
 import socket
+import threading
+import time
 from typing import Annotated
 
 import typer
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from reserve.cli.context import console, load_settings, operator_connection
 from reserve.config import Settings
 from reserve.db import migrations
 from reserve.db.urls import database_url
+from reserve.domain.errors import ConfigurationError
 from reserve.services.keys import Role, create_key, revoke_keys_named
 from reserve.services.venues import DEMO_VENUE, import_venue_file
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
 DEMO_KEY_NAME = "demo"
+STARTUP_SECONDS = 5.0  # a worker that dies sooner is not restarted: something is wrong
 
 
 def _run(settings: Settings, host: str, port: int, workers: int) -> None:
     # Resolve the database once, here: with the embedded server this process starts it and
     # keeps it up, and every worker connects to the same one.
     os.environ["RESERVE_DATABASE_URL"] = database_url(settings)
-    config = uvicorn.Config(
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
+        if workers == 1:
+            uvicorn.Server(_config(host, port, settings.log_level)).run()
+        else:
+            _run_workers(host, port, settings.log_level, workers)
+
+
+def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
         "reserve.api.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
-        log_level=settings.log_level,
+        log_level=log_level,
         access_log=False,
     )
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
-        if workers == 1:
-            uvicorn.Server(config).run()
-        else:
-            _run_workers(config)
 
 
-def _run_workers(config: uvicorn.Config) -> None:
-    # Workers share one listening socket made here. asyncio turns Nagle's algorithm off only
-    # on sockets it creates itself, so without TCP_NODELAY (which accepted connections
-    # inherit from the listener) a response could wait 40 ms for a delayed ACK.
-    sock = config.bind_socket()
+def _listener(host: str, port: int) -> socket.socket:
+    """A listening socket that other workers may bind too (SO_REUSEPORT): the kernel then
+    spreads new connections over the workers evenly. TCP_NODELAY, which accepted
+    connections inherit, keeps small responses from waiting 40 ms for a delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[sock]).run()
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(host: str, port: int, log_level: str) -> None:
+    config = _config(host, port, log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[_listener(host, port)])
+
+
+def _run_workers(host: str, port: int, log_level: str, workers: int) -> None:
+    """Worker processes, each with its own listener on the port; one that dies is
+    replaced; SIGTERM or Ctrl+C stops them all."""
+    try:
+        _listener(host, port).close()  # fail here, once, if the port is taken
+    except OSError as error:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {error}") from None
+    context = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+
+    def start() -> multiprocessing.process.BaseProcess:
+        process = context.Process(target=_worker, args=(host, port, log_level), daemon=False)
+        process.start()
+        return process
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    started = [(start(), time.monotonic()) for _ in range(workers)]
+    try:
+        while not stopping.wait(0.5):
+            for index, (process, since) in enumerate(started):
+                if process.is_alive():
+                    continue
+                if time.monotonic() - since < STARTUP_SECONDS:
+                    raise ConfigurationError("a worker stopped while starting; see its log above")
+                started[index] = (start(), time.monotonic())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop_all([process for process, _ in started])
+
+
+def _stop_all(processes: list[multiprocessing.process.BaseProcess]) -> None:
+    """SIGTERM to every worker (uvicorn then finishes what it is doing), then wait; a
+    worker still there after 20 s, or a second Ctrl+C, is killed."""
+    for process in processes:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    try:
+        for process in processes:
+            process.join(20)
+    except KeyboardInterrupt:
+        pass
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def serve(
