@@ -8,6 +8,7 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_SECRET_KEY        pepper for hashing API keys and manage tokens
     RESERVE_PUBLIC_RATE_LIMIT public requests a minute per client address (staff keys: none)
     RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
+    RESERVE_PRUNE_SECONDS     how often the server prunes old confirmation results and expired holds
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     public_rate_limit: int = Field(default=120, ge=1)
     pending_retry_seconds: float = Field(default=30.0, gt=0)
+    prune_seconds: float = Field(default=3600.0, gt=0)
 
     @property
     def uses_embedded_server(self) -> bool:

@@ -22,6 +22,7 @@ from reserve.config import Settings, load_settings
 from reserve.db.database import Database
 from reserve.services.bookings import BookingService
 from reserve.services.keys import Principals
+from reserve.services.prune import PruneResult, prune
 from reserve.services.venue_state import VenueStates
 
 log = logging.getLogger("reserve.api")
@@ -38,7 +39,8 @@ def create_app(
 ) -> FastAPI:
     """The app; without arguments it reads the environment (``uvicorn --factory``).
 
-    ``background`` runs the allocator that keeps retrying pending bookings.
+    ``background`` runs the allocator that keeps retrying pending bookings, and the pruner
+    that removes old confirmation results and expired holds.
     """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
@@ -51,16 +53,19 @@ def create_app(
         # Not waiting lets the app start while the database is away; /readyz says so.
         database.open(wait=False)
         metrics.UP.set(1)
-        retrying = None
+        tasks: list[asyncio.Task[None]] = []
         if background:
-            retrying = asyncio.create_task(_retry_pending(service, settings.pending_retry_seconds))
+            tasks = [
+                asyncio.create_task(_retry_pending(service, settings.pending_retry_seconds)),
+                asyncio.create_task(_prune(service, settings.prune_seconds)),
+            ]
         try:
             yield
         finally:
-            if retrying is not None:
-                retrying.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await retrying
+                    await task
             metrics.UP.set(0)
             database.close()
 
@@ -131,3 +136,26 @@ async def _retry_pending(service: BookingService, every: float) -> None:
         if seated:
             metrics.PENDING_CONFIRMED.inc(seated)
             log.info("seated %d pending bookings", seated)
+
+
+async def _prune(service: BookingService, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            pruned = await asyncio.to_thread(_prune_once, service)
+        except Exception:  # the loop must outlive a bad round (the database away, say)
+            log.exception("pruning failed")
+            continue
+        if pruned.holds_deleted:
+            metrics.HOLDS.labels("expired").inc(pruned.holds_deleted)
+        if pruned.results_deleted or pruned.holds_deleted:
+            log.info(
+                "pruned %d confirmation results and %d expired holds",
+                pruned.results_deleted,
+                pruned.holds_deleted,
+            )
+
+
+def _prune_once(service: BookingService) -> PruneResult:
+    with service.database.transaction() as conn:
+        return prune(conn, service.clock())

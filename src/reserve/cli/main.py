@@ -7,7 +7,7 @@ import sys
 import psycopg
 import typer
 
-from reserve.cli import db, env, flags, keys, serve, venue
+from reserve.cli import db, env, flags, integrity, keys, prune, serve, slotfill, venue
 from reserve.cli.context import errors
 from reserve.domain.errors import ReserveError
 
@@ -25,6 +25,9 @@ app.add_typer(flags.app, name="flags")
 app.add_typer(env.app, name="env")
 app.command()(serve.serve)
 app.command()(serve.demo)
+app.command()(integrity.integrity)
+app.command()(prune.prune)
+app.command("slot-fill")(slotfill.slot_fill)
 
 
 def main(args: list[str] | None = None) -> None:

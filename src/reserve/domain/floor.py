@@ -19,6 +19,7 @@ longer seat the party (seating two guests at two 4-tops pushed together is never
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import combinations
@@ -147,6 +148,19 @@ class Floor:
         # Below the minimum party size adjacency is not required.
         top = min(candidate.most, rule.adjacency_min_party_size - 1)
         return top if top >= candidate.least else 0
+
+    def has_shape(self, labels: Collection[str], mode: AdjacencyMode) -> bool:
+        """Whether the tables ``labels`` are pushed together in the shape ``mode`` asks for (a
+        single table always is); False when one of them is not an active table of the floor."""
+        if any(label not in self.index for label in labels):
+            return False
+        members = tuple(sorted({self.index[label] for label in labels}))
+        if len(members) < 2:
+            return True
+        mask = 0
+        for i in members:
+            mask |= 1 << i
+        return self._has_shape(members, mask, mode)
 
     def combinations(self, rule: Rule) -> tuple[Candidate, ...]:
         """The combinations of 2..k tables that ``rule`` may ever use."""

@@ -1,0 +1,353 @@
+"""``reserve slot-fill`` against ``reserve serve`` on the test database: a White Horse lunch
+filled over HTTP, the figures checked against the database, an interrupted run resumed, and
+malformed flags refused.
+
+The command runs in this process (Typer's test runner); the server is a real process, with
+one worker to start quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from time import monotonic, sleep
+from typing import Any
+
+import httpx
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from reserve.cli.slotfill import slot_fill
+from reserve.db.database import Connection
+from reserve.db.venues import save_venue
+from reserve.loadtest import engine
+from reserve.loadtest.client import Attempt
+from reserve.loadtest.log import Outcome, Record
+from reserve.loadtest.plan import PlannedRequest
+from reserve.services.keys import Role, create_key
+from reserve.services.venues import DEMO_VENUE, read_venue_file
+
+pytestmark = pytest.mark.e2e
+
+SLUG = "white-horse"
+SECRET = "slot-fill-test-secret"
+READY_WITHIN_SECONDS = 30.0
+STOP_WITHIN_SECONDS = 20.0
+LUNCH_REQUESTS = 12 * 10  # 12:00 to 15:00 every 15 minutes, 10 a slot
+
+
+def next_monday() -> date:
+    """A Monday (the White Horse opens Monday to Friday) a few days ahead."""
+    day = date.today() + timedelta(days=3)
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    key: str
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, admin: Connection, database_url: str, env: pytest.MonkeyPatch
+) -> Iterator[Served]:
+    """``reserve serve`` on the test database with the White Horse loaded and a staff key;
+    the environment names the same database, where slot-fill reads its integrity report."""
+    save_venue(admin, read_venue_file(DEMO_VENUE))
+    _, key = create_key(admin, SECRET, role=Role.STAFF, restaurant=SLUG, name="slot-fill")
+    env.setenv("RESERVE_SECRET_KEY", SECRET)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reserve", "serve", "--port", str(port)],
+            # Bookings left pending under load are retried every second, not every 30.
+            env={
+                **os.environ,
+                "RESERVE_LOG_LEVEL": "warning",
+                "RESERVE_PENDING_RETRY_SECONDS": "1",
+            },
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(process, base_url, log)
+        yield Served(base_url, key)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(STOP_WITHIN_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = monotonic() + READY_WITHIN_SECONDS
+    with httpx.Client(base_url=base_url, timeout=2.0) as client:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if client.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if monotonic() > deadline:
+                pytest.fail(f"not ready within {READY_WITHIN_SECONDS:.0f} s:\n{log.read_text()}")
+            sleep(0.1)
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str, key: str = "unused", base_url: str = "http://127.0.0.1:9") -> Ran:
+    """``reserve slot-fill ARGS`` in this process: the command in a Typer app of its own (as
+    the only command, it takes no name)."""
+    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    app.command("slot-fill")(slot_fill)
+    result = CliRunner().invoke(
+        app, ["--api-key", key, "--base-url", base_url, *args], env={"COLUMNS": "240"}
+    )
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def lunch(served: Served, logs: Path, day: date, *extra: str) -> Ran:
+    return run(
+        "--restaurant",
+        SLUG,
+        "--date",
+        day.isoformat(),
+        "--start",
+        "12:00",
+        "--end",
+        "15:00",
+        "--seed",
+        "11",
+        "--log-dir",
+        str(logs),
+        *extra,
+        key=served.key,
+        base_url=served.base_url,
+    )
+
+
+def log_records(logs: Path) -> list[Record]:
+    return [Record.of_line(line) for line in (logs / "slot-fill.jsonl").read_text().splitlines()]
+
+
+def metrics_of(logs: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((logs / "slot-fill-metrics.json").read_text())
+    return data
+
+
+def confirmed_in_database(admin: Connection, day: date) -> tuple[int, int]:
+    """(bookings, covers) of the day's confirmed load-test bookings."""
+    row = admin.execute(
+        "SELECT count(*) AS n, coalesce(sum(party_size), 0) AS covers FROM bookings"
+        " WHERE service_date = %s AND status = 'confirmed' AND source = 'load_test'",
+        (day,),
+    ).fetchone()
+    assert row is not None
+    return int(row["n"]), int(row["covers"])
+
+
+def test_a_weekday_lunch_adds_up_at_each_concurrency(
+    server: Served, admin: Connection, tmp_path: Path
+) -> None:
+    day = next_monday()
+    logs = tmp_path / "logs"
+
+    ran = lunch(server, logs, day, "--concurrency", "1,8")
+
+    assert ran.code == 0, ran.out + ran.err
+    metrics = metrics_of(logs)
+    first, last = metrics["levels"]
+    for level in (first, last):
+        counts = {name: outcome["count"] for name, outcome in level["outcomes"].items()}
+        assert sum(counts.values()) == level["requests"] == LUNCH_REQUESTS
+        assert counts["error"] == 0
+        assert counts["confirmed_inline"] > 0
+        assert level["integrity"]["checked"]
+        assert level["integrity"]["violations"] == 0
+        assert level["integrity"]["report"]["violations"] == 0
+        assert sum(row["requests"] for row in level["slots"]) == level["requests"]
+    # Level 8 started on a day cleared of level 1's bookings; the database holds its own.
+    assert last["cleared"]["bookings"] == first["bookings"]
+    assert confirmed_in_database(admin, day) == (last["bookings"], last["covers_booked"])
+    assert [row["concurrency"] for row in metrics["comparison"]] == [1, 8]
+    assert metrics["integrity"] == {"checked": True, "violations": 0}
+    assert metrics["passed"]
+
+    records = log_records(logs)
+    assert len(records) == 2 * LUNCH_REQUESTS
+    assert Counter((r.concurrency, r.slot, r.request) for r in records).most_common(1)[0][1] == 1
+    assert all(r.seat_waste is not None and r.seat_waste >= 0 for r in records if r.tables)
+    waste = sum(r.seat_waste or 0 for r in records if r.concurrency == 8 and r.outcome.booked)
+    assert waste == last["seat_waste"]["total"]
+    assert "clean" in ran.out
+
+
+def test_two_phase_books_through_holds_and_leaves_none_behind(
+    server: Served, admin: Connection, tmp_path: Path
+) -> None:
+    day = next_monday()
+    logs = tmp_path / "logs"
+
+    ran = lunch(server, logs, day, "--concurrency", "8", "--two-phase")
+
+    assert ran.code == 0, ran.out + ran.err
+    (level,) = metrics_of(logs)["levels"]
+    assert level["outcomes"]["error"]["count"] == 0
+    records = log_records(logs)
+    assert all(r.hold_ms is not None for r in records)
+    assert sum(r.outcome.booked for r in records) == level["bookings"] > 0
+    assert confirmed_in_database(admin, day) == (level["bookings"], level["covers_booked"])
+    holds = admin.execute("SELECT count(*) AS n FROM holds").fetchone()
+    assert holds == {"n": 0}
+    assert level["integrity"]["violations"] == 0
+
+
+def test_a_resumed_run_continues_after_the_last_completed_slot(
+    server: Served, admin: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = next_monday()
+    logs = tmp_path / "logs"
+    send = engine.attempt
+
+    async def interrupted(context: Attempt, request: PlannedRequest) -> Record:
+        if request.slot == "13:00":  # Ctrl+C as the run reaches 13:00
+            signal.raise_signal(signal.SIGINT)
+            await asyncio.sleep(READY_WITHIN_SECONDS)  # cancelled by the interruption
+        return await send(context, request)
+
+    monkeypatch.setattr(engine, "attempt", interrupted)
+    ran = lunch(server, logs, day, "--concurrency", "8")
+    assert ran.code == 130, ran.out + ran.err
+    assert "--resume" in ran.err
+    before = log_records(logs)
+    per_slot = Counter(r.slot for r in before)
+    assert "13:00" not in per_slot
+    # Requests finish out of order (eight in flight, some polled): the run continues from
+    # the first slot not complete in the log.
+    slots = ["12:00", "12:15", "12:30", "12:45", "13:00"]
+    first_incomplete = next(slot for slot in slots if per_slot[slot] < 10)
+
+    monkeypatch.setattr(engine, "attempt", send)
+    ran = lunch(server, logs, day, "--concurrency", "8", "--resume")
+
+    assert ran.code == 0, ran.out + ran.err
+    after = log_records(logs)
+    resumed = after[len(before) :]
+    assert after[: len(before)] == before
+    assert {r.segment for r in resumed}.isdisjoint({r.segment for r in before})
+    # Exactly after the last completed slot: nothing of a completed slot is sent again, and
+    # nothing already logged either.
+    assert min(r.slot for r in resumed) == first_incomplete
+    assert {r.key for r in resumed}.isdisjoint({r.key for r in before})
+    assert len({r.key for r in after}) == len(after) == LUNCH_REQUESTS
+    metrics = metrics_of(logs)
+    (level,) = metrics["levels"]
+    assert metrics["resumed"]
+    assert sum(o["count"] for o in level["outcomes"].values()) == LUNCH_REQUESTS
+    assert level["outcomes"]["error"]["count"] == 0
+    assert confirmed_in_database(admin, day) == (level["bookings"], level["covers_booked"])
+    assert metrics["integrity"] == {"checked": True, "violations": 0}
+
+
+def test_resuming_another_runs_log_is_refused(
+    env: pytest.MonkeyPatch, admin: Connection, tmp_path: Path
+) -> None:
+    save_venue(admin, read_venue_file(DEMO_VENUE))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    day = next_monday()
+    logged = Record(
+        run="r1",
+        segment="s1",
+        restaurant=SLUG,
+        date=day.isoformat(),
+        seed=11,
+        two_phase=False,
+        concurrency=8,
+        slot="12:00",
+        request=0,
+        party_size=2,
+        idempotency_key="k",
+        started_at="2026-12-07T12:00:00+00:00",
+        outcome=Outcome.REJECTED_NO_AVAILABILITY,
+        http_status=409,
+    )
+    (logs / "slot-fill.jsonl").write_text(logged.to_line())
+    resume = ("--restaurant", SLUG, "--log-dir", str(logs), "--resume")
+
+    for extra, message in [
+        (("--two-phase",), "the interrupted run was without --two-phase"),
+        (("--seed", "12"), "the interrupted run used --seed 11"),
+        (("--date", (day + timedelta(days=1)).isoformat()), f"the interrupted run filled {day}"),
+    ]:
+        ran = run(*resume, *extra)
+        assert ran.code == 1, ran.err
+        assert ran.err.startswith(f"error: {message}"), ran.err
+    ran = run("--restaurant", SLUG, "--resume", "--log-dir", str(tmp_path / "none"))
+    assert ran.code == 1
+    assert "nothing to resume" in ran.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "No such option: --bogus"),
+        (["--start", "25:00"], "Invalid value for '--start': '25:00' is not a time of day"),
+        (["--start", "15:00", "--end", "12:00"], "the window must start before it ends"),
+        (["--interval", "0"], "Invalid value for '--interval'"),
+        (["--stress-max", "-1"], "Invalid value for '--stress-max'"),
+        (["--min-party-size", "6", "--max-party-size", "2"], "the smallest party (6)"),
+        (["--concurrency", "1,x"], "Invalid value for '--concurrency'"),
+        (["--concurrency", "0"], "Invalid value for '--concurrency'"),
+        (["--date", "2026-02-30"], "'2026-02-30' is not a date as YYYY-MM-DD"),
+        (["--poll-timeout", "soon"], "Invalid value for '--poll-timeout'"),
+        (["--base-url", "localhost:8000"], "is not an http:// or https:// URL"),
+    ],
+)
+def test_malformed_and_unknown_flags_are_refused(args: list[str], message: str) -> None:
+    ran = run("--restaurant", SLUG, *args)
+    assert ran.code == 2
+    assert message in " ".join(re.sub(r"[│╭╮╰╯─]", " ", ran.err).split())
+
+
+def test_an_unreachable_server_is_one_line(env: pytest.MonkeyPatch, admin: Connection) -> None:
+    save_venue(admin, read_venue_file(DEMO_VENUE))
+    ran = run("--restaurant", SLUG, base_url=f"http://127.0.0.1:{free_port()}")
+    assert ran.code == 1
+    assert ran.err.startswith("error: cannot reach http://127.0.0.1:")
+    assert len(ran.err.strip().splitlines()) == 1
