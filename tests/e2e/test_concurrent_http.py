@@ -9,21 +9,17 @@ other request gets a clean 409 ``no-availability``.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import date, time
 from pathlib import Path
-from time import monotonic, sleep
+from time import monotonic
 from uuid import uuid4
 
 import httpx
 import pytest
+from processes import command_environment, free_port, next_monday, running
 
 from reserve.db.database import Connection, Database
 from reserve.db.venues import save_venue
@@ -40,21 +36,6 @@ REQUESTS = 200
 PARTY = 4
 SEVEN_PM = time(19, 0)
 SECRET = "concurrent-http-test-secret"
-READY_WITHIN_SECONDS = 30.0
-STOP_WITHIN_SECONDS = 20.0
-
-
-def next_monday() -> date:
-    """A Monday (the White Horse opens Monday to Friday) a few days ahead."""
-    day = date.today() + timedelta(days=3)
-    return day + timedelta(days=-day.weekday() % 7)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -62,45 +43,13 @@ def serving(database_url: str, log: Path) -> Iterator[str]:
     """``reserve serve`` against the test database; its base URL once ready. Stopped (Ctrl+C)
     when the block ends."""
     port = free_port()
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("RESERVE_", "FEATURE_", "DEBUG_CAPACITY"))
-    }
-    environ.update(RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test", RESERVE_SECRET_KEY=SECRET)
-    base_url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reserve", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = monotonic() + READY_WITHIN_SECONDS
-        with httpx.Client(base_url=base_url, timeout=2.0) as client:
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if monotonic() > deadline:
-                    pytest.fail(
-                        f"not ready within {READY_WITHIN_SECONDS:.0f} s:\n{log.read_text()}"
-                    )
-                sleep(0.1)
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(STOP_WITHIN_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    environ = command_environment(
+        RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test", RESERVE_SECRET_KEY=SECRET
+    )
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, environ, log, port) as server:
+        server.wait_until_ready()
+        yield server.base_url
 
 
 def payload(day: date, number: int) -> dict[str, object]:

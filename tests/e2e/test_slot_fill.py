@@ -13,20 +13,16 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from time import monotonic, sleep
 from typing import Any
 
-import httpx
 import pytest
 import typer
+from processes import free_port, next_monday, running
 from typer.testing import CliRunner
 
 from reserve.cli.slotfill import slot_fill
@@ -43,22 +39,8 @@ pytestmark = pytest.mark.e2e
 
 SLUG = "white-horse"
 SECRET = "slot-fill-test-secret"
-READY_WITHIN_SECONDS = 30.0
-STOP_WITHIN_SECONDS = 20.0
+WAIT_LONGER_THAN_ANY_RUN = 30.0
 LUNCH_REQUESTS = 12 * 10  # 12:00 to 15:00 every 15 minutes, 10 a slot
-
-
-def next_monday() -> date:
-    """A Monday (the White Horse opens Monday to Friday) a few days ahead."""
-    day = date.today() + timedelta(days=3)
-    return day + timedelta(days=-day.weekday() % 7)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -77,48 +59,16 @@ def server(
     _, key = create_key(admin, SECRET, role=Role.STAFF, restaurant=SLUG, name="slot-fill")
     env.setenv("RESERVE_SECRET_KEY", SECRET)
     port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reserve", "serve", "--port", str(port)],
-            # Bookings left pending under load are retried every second, not every 30.
-            env={
-                **os.environ,
-                "RESERVE_LOG_LEVEL": "warning",
-                "RESERVE_PENDING_RETRY_SECONDS": "1",
-            },
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(process, base_url, log)
-        yield Served(base_url, key)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(STOP_WITHIN_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert "Traceback" not in log.read_text(), log.read_text()
-
-
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = monotonic() + READY_WITHIN_SECONDS
-    with httpx.Client(base_url=base_url, timeout=2.0) as client:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if client.get("/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if monotonic() > deadline:
-                pytest.fail(f"not ready within {READY_WITHIN_SECONDS:.0f} s:\n{log.read_text()}")
-            sleep(0.1)
+    environ = {
+        **os.environ,
+        "RESERVE_LOG_LEVEL": "warning",
+        # Bookings left pending under load are retried every second, not every 30.
+        "RESERVE_PENDING_RETRY_SECONDS": "1",
+    }
+    with running(["serve", "--port", str(port)], environ, tmp_path / "serve.log", port) as serve:
+        serve.wait_until_ready()
+        yield Served(serve.base_url, key)
+    assert "Traceback" not in serve.output(), serve.output()
 
 
 @dataclass(frozen=True)
@@ -247,7 +197,7 @@ def test_a_resumed_run_continues_after_the_last_completed_slot(
     async def interrupted(context: Attempt, request: PlannedRequest) -> Record:
         if request.slot == "13:00":  # Ctrl+C as the run reaches 13:00
             signal.raise_signal(signal.SIGINT)
-            await asyncio.sleep(READY_WITHIN_SECONDS)  # cancelled by the interruption
+            await asyncio.sleep(WAIT_LONGER_THAN_ANY_RUN)  # cancelled by the interruption
         return await send(context, request)
 
     monkeypatch.setattr(engine, "attempt", interrupted)
