@@ -204,3 +204,26 @@ def assert_problem(response: httpx.Response, status: int, problem_type: str) -> 
 def problem() -> ProblemCheck:
     """``problem(response, 409, "no-availability")`` checks the problem and returns its body."""
     return assert_problem
+
+
+WindowsOf = Callable[[TestClient, dict[str, str], str], list[tuple[str, ...]]]
+
+
+@pytest.fixture
+def windows_of() -> WindowsOf:
+    """``windows_of(api, staff, booking_id)``: the booking's allocations on Monday's
+    timeline, as (table, start, end)."""
+
+    def read(api: TestClient, staff: dict[str, str], booking_id: str) -> list[tuple[str, ...]]:
+        response = api.get(
+            "/v1/restaurants/white-horse/timeline", params={"date": MONDAY}, headers=staff
+        )
+        assert response.status_code == 200, response.text
+        return [
+            (table["label"], allocation["start_at"], allocation["end_at"])
+            for table in response.json()["tables"]
+            for allocation in table["allocations"]
+            if allocation.get("booking_id") == booking_id
+        ]
+
+    return read

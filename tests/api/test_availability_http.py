@@ -4,11 +4,9 @@ booking each would succeed now."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from reserve.db.venues import VenueSaved
@@ -16,8 +14,8 @@ from reserve.db.venues import VenueSaved
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, ProblemCheck
+
 
 MONDAY = "2026-12-07"
 SATURDAY = "2026-12-05"

@@ -3,7 +3,6 @@ requests, real instants in answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +16,8 @@ from reserve.domain.venue import Service, ServicePeriod, Table, TurnBand, Venue,
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, ProblemCheck
+
 
 SPRING_FORWARD = "2026-03-29"  # 01:00 GMT becomes 02:00 BST
 FALL_BACK = "2026-10-25"  # 02:00 BST becomes 01:00 GMT

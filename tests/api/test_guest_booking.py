@@ -4,7 +4,6 @@ restaurant's staff, and as if it did not exist for anybody else."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -18,9 +17,8 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-KeyFor = Callable[..., dict[str, str]]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, KeyFor, ProblemCheck, WindowsOf
+
 
 MONDAY = "2026-12-07"
 
@@ -32,20 +30,6 @@ def act(api: TestClient, action: str, booking_id: str, headers: dict[str, str]) 
     if action == "patch":
         return api.patch(url, json={"time": "20:00"}, headers=headers)
     return api.post(f"{url}/cancel", headers=headers)
-
-
-def windows_of(api: TestClient, staff: dict[str, str], booking_id: str) -> list[tuple[str, ...]]:
-    """The booking's allocations on Monday's timeline: (table, start, end)."""
-    response = api.get(
-        "/v1/restaurants/white-horse/timeline", params={"date": MONDAY}, headers=staff
-    )
-    assert response.status_code == 200, response.text
-    return [
-        (table["label"], allocation["start_at"], allocation["end_at"])
-        for table in response.json()["tables"]
-        for allocation in table["allocations"]
-        if allocation.get("booking_id") == booking_id
-    ]
 
 
 @pytest.fixture
@@ -122,7 +106,7 @@ def test_a_booking_id_that_is_not_a_uuid_is_a_validation_problem(
 
 
 def test_moving_and_resizing_a_booking_seats_it_anew_in_one_step(
-    api: TestClient, booking: dict[str, Any], staff: dict[str, str]
+    api: TestClient, booking: dict[str, Any], staff: dict[str, str], windows_of: WindowsOf
 ) -> None:
     response = api.patch(
         f"/v1/bookings/{booking['id']}",
@@ -145,7 +129,11 @@ def test_moving_and_resizing_a_booking_seats_it_anew_in_one_step(
 
 
 def test_a_move_to_a_full_time_changes_nothing(
-    api: TestClient, booking: dict[str, Any], staff: dict[str, str], problem: ProblemCheck
+    api: TestClient,
+    booking: dict[str, Any],
+    staff: dict[str, str],
+    problem: ProblemCheck,
+    windows_of: WindowsOf,
 ) -> None:
     every_table = [t["label"] for t in api.get("/v1/restaurants/white-horse").json()["tables"]]
     blocked = api.post(
@@ -194,7 +182,7 @@ def test_a_patch_with_an_unknown_field_is_a_validation_problem(
 
 
 def test_cancelling_frees_the_tables(
-    api: TestClient, booking: dict[str, Any], staff: dict[str, str]
+    api: TestClient, booking: dict[str, Any], staff: dict[str, str], windows_of: WindowsOf
 ) -> None:
     response = api.post(f"/v1/bookings/{booking['id']}/cancel", headers=token_of(booking))
 

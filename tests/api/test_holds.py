@@ -3,7 +3,6 @@ left to expire (and then blocking nobody)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -15,8 +14,8 @@ from reserve.db.venues import VenueSaved
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, ProblemCheck
+
 
 MONDAY = "2026-12-07"
 HOLDS = "/v1/restaurants/white-horse/holds"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,8 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-KeyFor = Callable[..., dict[str, str]]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, KeyFor, ProblemCheck
+
 
 MONDAY = "2026-12-07"
 REPLAYED = "Idempotent-Replayed"

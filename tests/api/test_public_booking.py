@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from reserve.db.database import Connection
@@ -16,8 +14,8 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, ProblemCheck
+
 
 MONDAY = "2026-12-07"
 BOOKINGS = "/v1/restaurants/white-horse/bookings"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -14,9 +14,9 @@ from reserve.db.venues import VenueSaved
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
+    from conftest import Book, ProblemCheck
+
 ApiFor = Callable[..., AbstractContextManager["TestClient"]]
-Book = Callable[..., httpx.Response]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
 
 MONDAY = "2026-12-07"
 AVAILABILITY = "/v1/restaurants/white-horse/availability"

@@ -4,7 +4,6 @@ table changes."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +19,8 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-KeyFor = Callable[..., dict[str, str]]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, KeyFor, ProblemCheck, WindowsOf
+
 
 MONDAY = "2026-12-07"
 DAY_BOOKINGS = "/v1/restaurants/white-horse/bookings"
@@ -56,20 +54,6 @@ def set_tables(
     api: TestClient, staff: dict[str, str], booking: dict[str, Any], tables: list[str]
 ) -> httpx.Response:
     return api.put(f"/v1/bookings/{booking['id']}/tables", json={"tables": tables}, headers=staff)
-
-
-def windows_of(api: TestClient, staff: dict[str, str], booking_id: str) -> list[tuple[str, ...]]:
-    """The booking's allocations on Monday's timeline: (table, start, end)."""
-    response = api.get(
-        "/v1/restaurants/white-horse/timeline", params={"date": MONDAY}, headers=staff
-    )
-    assert response.status_code == 200, response.text
-    return [
-        (table["label"], allocation["start_at"], allocation["end_at"])
-        for table in response.json()["tables"]
-        for allocation in table["allocations"]
-        if allocation.get("booking_id") == booking_id
-    ]
 
 
 # --- the day's bookings and who may see them ---------------------------------------------
@@ -192,6 +176,7 @@ def test_a_party_is_seated_then_completed_and_completing_early_frees_the_tables_
     book: Book,
     clock: Any,
     problem: ProblemCheck,
+    windows_of: WindowsOf,
 ) -> None:
     booking = made(book(2, "19:00"))
     [table] = booking["tables"]
@@ -211,7 +196,11 @@ def test_a_party_is_seated_then_completed_and_completing_early_frees_the_tables_
 
 
 def test_a_no_show_frees_the_tables_and_undoing_it_seats_the_party_again(
-    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], book: Book
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    windows_of: WindowsOf,
 ) -> None:
     booking = made(book(4, "19:00"))
 
@@ -254,7 +243,11 @@ def test_a_transition_the_lifecycle_does_not_allow_is_refused(
 
 
 def test_staff_approving_a_pending_booking_seats_it(
-    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], book: Book
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    windows_of: WindowsOf,
 ) -> None:
     pending = made(book(13, "19:00"))
     assert (pending["status"], pending["tables"]) == ("pending", [])
@@ -296,7 +289,11 @@ def test_an_unknown_status_is_a_validation_problem(
 
 
 def test_staff_may_seat_a_party_at_an_adjacent_combination(
-    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], book: Book
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    windows_of: WindowsOf,
 ) -> None:
     booking = made(book(4, "19:00"))
 
@@ -328,6 +325,7 @@ def test_tables_that_cannot_seat_the_party_under_the_venues_rules_are_refused(
     problem: ProblemCheck,
     party_size: int,
     tables: list[str],
+    windows_of: WindowsOf,
 ) -> None:
     booking = made(book(party_size, "19:00"))
 
@@ -341,6 +339,7 @@ def test_tables_taken_at_that_time_are_refused_and_the_original_tables_kept(
     staff: dict[str, str],
     book: Book,
     problem: ProblemCheck,
+    windows_of: WindowsOf,
 ) -> None:
     first = made(book(2, "19:00"))
     second = made(book(2, "19:00"))
@@ -359,6 +358,7 @@ def test_a_cancelled_booking_has_no_tables_to_change(
     staff: dict[str, str],
     book: Book,
     problem: ProblemCheck,
+    windows_of: WindowsOf,
 ) -> None:
     booking = made(book(2, "19:00"))
     move_to_status(api, staff, booking, "cancelled")

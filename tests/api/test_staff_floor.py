@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,9 +17,8 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-Book = Callable[..., httpx.Response]
-KeyFor = Callable[..., dict[str, str]]
-ProblemCheck = Callable[[httpx.Response, int, str], dict[str, Any]]
+    from conftest import Book, KeyFor, ProblemCheck
+
 
 MONDAY = "2026-12-07"
 VENUE = "/v1/restaurants/white-horse"

@@ -34,10 +34,7 @@ class VenueState:
     table_ids: dict[str, UUID]
     table_labels: dict[UUID, str]
     zone_ids: dict[str, UUID]
-
-    @property
-    def largest_party(self) -> int:
-        return self.floor.largest_party(self.policy.rule)
+    largest_party: int  # the largest party the floor can ever seat under the policy
 
 
 class VenueStates:
@@ -99,4 +96,5 @@ def _load(conn: Connection, restaurant_id: UUID, version: datetime) -> VenueStat
         table_ids={row["label"]: row["id"] for row in tables},
         table_labels={row["id"]: row["label"] for row in tables},
         zone_ids={row["key"]: row["id"] for row in zones},
+        largest_party=floor.largest_party(policy.rule),
     )
