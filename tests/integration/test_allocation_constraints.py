@@ -84,6 +84,14 @@ def test_refuses_a_null_empty_or_unbounded_window(
         _allocate(admin, ids, window)
 
 
+def test_refuses_a_window_longer_than_36_hours(admin: Connection) -> None:
+    ids = _restaurant_with_block(admin, "one")
+    _allocate(admin, ids, "[2026-12-01 00:00Z, 2026-12-02 12:00Z)")
+    with pytest.raises(errors.CheckViolation) as refused:
+        _allocate(admin, ids, "[2026-12-03 00:00Z, 2026-12-04 12:01Z)")
+    assert refused.value.diag.constraint_name == "allocations_window_short"
+
+
 def test_refuses_an_allocation_with_no_owner_or_two(admin: Connection) -> None:
     restaurant_id, table_id, block_id = _restaurant_with_block(admin, "one")
     window = "[2026-12-01 12:00Z, 2026-12-01 13:00Z)"

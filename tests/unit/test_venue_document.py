@@ -462,6 +462,14 @@ def test_refuses_settings_below_their_minimum(key: str, value: int, expected: st
     assert problems_in(document) == [expected]
 
 
+def test_refuses_a_buffer_above_twelve_hours() -> None:
+    # With turns of at most a day, windows stay within the 36 hours the schema allows.
+    document = small_document()
+    document["buffer_minutes"] = 721
+
+    assert problems_in(document) == ["buffer_minutes 721 is above 720"]
+
+
 def test_refuses_duplicate_zone_keys() -> None:
     document = small_document()
     document["zones"].append({"key": "inside", "name": "Inside again"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +17,9 @@ from psycopg.types.range import Range
 from reserve.db.database import Connection
 
 Window = tuple[str, datetime, datetime]
+
+# No allocation lasts longer (the constraint allocations_window_short).
+LONGEST_WINDOW = timedelta(hours=36)
 
 
 def lock_day(conn: Connection, restaurant_id: UUID, day: date, timeout_ms: int) -> None:
@@ -36,13 +39,28 @@ def lock_day(conn: Connection, restaurant_id: UUID, day: date, timeout_ms: int) 
     )
 
 
-def try_lock_key(conn: Connection, restaurant_id: UUID, key: str) -> bool:
-    """Claim an idempotency key for this transaction; False while another request has it."""
-    row = conn.execute(
+def claim_key(
+    conn: Connection, restaurant_id: UUID, key: str
+) -> tuple[bool, dict[str, Any] | None]:
+    """Claim an idempotency key for this transaction and read what it was answered before.
+
+    ``(False, None)`` while another request holds the key. The lookup is a statement after
+    the claim, so its snapshot shows whatever the previous holder committed; in pipeline
+    mode the two still go out in one round trip.
+    """
+    claim = conn.execute(
         "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0)) AS locked",
         (f"reserve:idempotency:{restaurant_id}:{key}",),
-    ).fetchone()
-    return bool(row and row["locked"])
+    )
+    lookup = conn.execute(
+        "SELECT request_hash, response_status, response_body FROM booking_confirmation_results"
+        " WHERE restaurant_id = %s AND idempotency_key = %s",
+        (restaurant_id, key),
+    )
+    row = claim.fetchone()
+    if not (row and row["locked"]):
+        return False, None
+    return True, lookup.fetchone()
 
 
 def purge_and_read(
@@ -88,21 +106,35 @@ def covers_by_start(
     return {row["start_at"]: int(row["covers"]) for row in rows}
 
 
+# Every allocation overlapping [start, end) but those of holds expired by now. The bound on
+# window starts lets allocations_start find them, so the read costs the same with years of
+# history as on an empty book.
+OCCUPIED_WINDOWS = """
+    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
+      FROM allocations a
+      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+     WHERE a.restaurant_id = %(r)s
+       AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
+       AND a.occupied && tstzrange(%(start)s, %(end)s)
+       AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+"""
+
+
 def occupied_windows(
     conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
 ) -> list[Window]:
     """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``):
     table label, window start and end."""
     rows = conn.execute(
-        """
-        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
-          FROM allocations a
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-          LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-         WHERE a.restaurant_id = %s AND a.occupied && tstzrange(%s, %s)
-           AND (a.hold_id IS NULL OR h.expires_at > %s)
-        """,
-        (restaurant_id, start, end, now),
+        OCCUPIED_WINDOWS,
+        {
+            "r": restaurant_id,
+            "earliest": start - LONGEST_WINDOW,
+            "start": start,
+            "end": end,
+            "now": now,
+        },
     ).fetchall()
     return [(row["label"], row["starts"], row["ends"]) for row in rows]
 
@@ -418,14 +450,6 @@ def timeline(conn: Connection, restaurant_id: UUID, day: date) -> list[dict[str,
 
 
 # --- idempotency ---------------------------------------------------------------------------
-
-
-def find_result(conn: Connection, restaurant_id: UUID, key: str) -> dict[str, Any] | None:
-    return conn.execute(
-        "SELECT request_hash, response_status, response_body FROM booking_confirmation_results"
-        " WHERE restaurant_id = %s AND idempotency_key = %s",
-        (restaurant_id, key),
-    ).fetchone()
 
 
 def store_result(

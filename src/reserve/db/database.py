@@ -9,7 +9,7 @@ and commits when the block ends normally; leaving the block by an exception roll
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -72,8 +72,19 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def transaction(self, restaurant_id: UUID | None = None) -> Iterator[Connection]:
-        """One unit of work, scoped to ``restaurant_id``; commits unless the block raises."""
-        with self.pool.connection() as conn, conn.transaction():
+    def transaction(
+        self, restaurant_id: UUID | None = None, *, pipeline: bool = False
+    ) -> Iterator[Connection]:
+        """One unit of work, scoped to ``restaurant_id``; commits unless the block raises.
+
+        With ``pipeline``, statements are sent as they are issued and answers are waited
+        for only when a result is read: BEGIN and the scope go out with the first read, and
+        the writes after the last read with the COMMIT, in one round trip. An error then
+        surfaces at the next read or at the commit, not at the statement that caused it."""
+        with (
+            self.pool.connection() as conn,
+            conn.pipeline() if pipeline else nullcontext(),
+            conn.transaction(),
+        ):
             scope_to_restaurant(conn, restaurant_id)
             yield conn

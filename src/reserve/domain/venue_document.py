@@ -258,7 +258,7 @@ def _read_settings(top: _Entry) -> Venue:
         timezone=_timezone(top),
         slot_interval_minutes=top.integer("slot_interval_minutes", minimum=5, maximum=240),
         hold_ttl_seconds=top.integer("hold_ttl_seconds", minimum=10),
-        buffer_minutes=top.integer("buffer_minutes", minimum=0),
+        buffer_minutes=top.integer("buffer_minutes", minimum=0, maximum=720),
         max_online_party_size=top.integer("max_online_party_size", minimum=1),
         booking_horizon_days=top.integer("booking_horizon_days", minimum=1),
         lead_time_minutes=top.integer("lead_time_minutes", minimum=0, default=0),

@@ -244,18 +244,12 @@ class BookingService:
         fingerprint = _fingerprint(slug, request)
 
         def work(conn: Connection) -> Outcome:
-            # Pipeline mode: each read waits for its answer, the writes after the last read
-            # go out together with the commit.
-            with conn.pipeline():
-                return claimed(conn)
-
-        def claimed(conn: Connection) -> Outcome:
             state = self.states.scoped(conn, slug)
-            if not store.try_lock_key(conn, state.restaurant_id, idempotency_key):
+            claimed, earlier = store.claim_key(conn, state.restaurant_id, idempotency_key)
+            if not claimed:
                 raise IdempotencyKeyInUse(
                     "a request with this Idempotency-Key is still being processed"
                 )
-            earlier = store.find_result(conn, state.restaurant_id, idempotency_key)
             if earlier is not None:
                 if bytes(earlier["request_hash"]) != fingerprint:
                     raise IdempotencyKeyReused(
@@ -276,7 +270,9 @@ class BookingService:
             return outcome
 
         try:
-            outcome = self._retrying(work)
+            # Four round trips: the venue; the key; the day's lock and occupancy; the
+            # writes with the commit.
+            outcome = self._retrying(work, pipeline=True)
         except (NoAvailability, HoldExpired) as refused:
             metrics.BOOKINGS.labels(refused.problem_type).inc()
             raise
@@ -606,10 +602,10 @@ class BookingService:
 
     # --- shared steps ------------------------------------------------------------------
 
-    def _retrying(self, work: Callable[[Connection], T]) -> T:
+    def _retrying(self, work: Callable[[Connection], T], *, pipeline: bool = False) -> T:
         for attempt in range(1, RETRIES + 1):
             try:
-                with self.database.transaction() as conn:
+                with self.database.transaction(pipeline=pipeline) as conn:
                     return work(conn)
             except (pg.DeadlockDetected, pg.SerializationFailure):
                 metrics.CONFLICTS.labels("retried").inc()
