@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +134,30 @@ def test_serve_with_workers_answers_and_stops_them_all(tmp_path: Path, database_
     assert code == 0, output
     assert "Traceback" not in output
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_serve_with_workers_refuses_a_port_another_server_listens_on(database_url: str) -> None:
+    # Workers share their port through SO_REUSEPORT; a second server must not join in and
+    # take half of the first one's connections.
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        env = command_environment(RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test")
+        args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+        done = subprocess.run(
+            [sys.executable, "-m", "reserve", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def is_worker(pid: int) -> bool:

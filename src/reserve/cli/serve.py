@@ -50,14 +50,17 @@ def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
     )
 
 
-def _listener(host: str, port: int) -> socket.socket:
+def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:
     """A listening socket that other workers may bind too (SO_REUSEPORT): the kernel then
     spreads new connections over the workers evenly. TCP_NODELAY, which accepted
-    connections inherit, keeps small responses from waiting 40 ms for a delayed ACK."""
+    connections inherit, keeps small responses from waiting 40 ms for a delayed ACK.
+
+    Not ``shared``, binding fails while any socket listens on the port, shared or not."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     return sock
@@ -73,7 +76,8 @@ def _run_workers(host: str, port: int, log_level: str, workers: int) -> None:
     """Worker processes, each with its own listener on the port; one that dies is
     replaced; SIGTERM or Ctrl+C stops them all."""
     try:
-        _listener(host, port).close()  # fail here, once, if the port is taken
+        # Fail here, once, if the port is taken, by another reserve server's workers too.
+        _listener(host, port, shared=False).close()
     except OSError as error:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {error}") from None
     context = multiprocessing.get_context("spawn")
