@@ -1,5 +1,6 @@
-"""Bounded windows: no allocation lasts more than 36 hours, so the occupancy of a day is read
-through an index on window starts, however long the restaurant's history grows.
+"""Reads that stay fast as history grows: no allocation lasts more than 36 hours, so a
+day's occupancy is read through an index on window starts; idempotency records are aged
+through an index of their own.
 
 Revision ID: 0005
 Revises: 0004
@@ -27,9 +28,18 @@ ALTER TABLE allocations ADD CONSTRAINT allocations_window_short
 ALTER TABLE allocations ADD COLUMN starts_at timestamptz
     GENERATED ALWAYS AS (lower(occupied)) STORED;
 CREATE INDEX allocations_start ON allocations (restaurant_id, starts_at);
+
+-- Retention deletes by age across restaurants, which an index leading with restaurant_id
+-- serves poorly; and led by restaurant_id it competed with the primary key for the
+-- idempotency lookup, which a generic plan could then run through every record.
+DROP INDEX booking_confirmation_results_age;
+CREATE INDEX booking_confirmation_results_age ON booking_confirmation_results (created_at);
 """
 
 DOWNGRADE = """
+DROP INDEX booking_confirmation_results_age;
+CREATE INDEX booking_confirmation_results_age
+    ON booking_confirmation_results (restaurant_id, created_at);
 DROP INDEX allocations_start;
 ALTER TABLE allocations DROP COLUMN starts_at;
 ALTER TABLE allocations DROP CONSTRAINT allocations_window_short;

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from anyio import to_thread
 
 from reserve.db import migrations
 from reserve.db.database import Connection
@@ -211,3 +212,12 @@ def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
     paths = response.json()["paths"]
     assert {"/healthz", "/readyz", "/v1/restaurants/{slug}"} <= set(paths)
     assert "get" in paths["/v1/restaurants/{slug}"]
+
+
+def test_endpoints_run_on_no_more_threads_than_the_pool_has_connections(
+    client: TestClient,
+) -> None:
+    # The client's pool has 4 connections (conftest); anyio would otherwise allow 40.
+    tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)  # type: ignore[union-attr]
+    assert tokens == 4
+    assert client.get("/healthz").status_code == 200

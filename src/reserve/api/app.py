@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,6 +53,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Not waiting lets the app start while the database is away; /readyz says so.
         database.open(wait=False)
+        # Endpoints are plain functions run in threads. A thread beyond the pool's
+        # connections would only wait for one while contending for the GIL with the
+        # threads that hold them; requests queue in the event loop instead.
+        to_thread.current_default_thread_limiter().total_tokens = database.pool.max_size
         metrics.UP.set(1)
         tasks: list[asyncio.Task[None]] = []
         if background:
