@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -221,3 +222,21 @@ def test_endpoints_run_on_no_more_threads_than_the_pool_has_connections(
     tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)  # type: ignore[union-attr]
     assert tokens == 4
     assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_and_metrics_answer_while_every_request_thread_is_busy(
+    client: TestClient,
+) -> None:
+    limiter = client.portal.call(to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
+    borrowers = [object() for _ in range(int(limiter.total_tokens))]
+    for borrower in borrowers:
+        client.portal.call(limiter.acquire_on_behalf_of_nowait, borrower)  # type: ignore[union-attr]
+    pool = ThreadPoolExecutor(1)
+    try:
+        answers = [pool.submit(client.get, path) for path in ("/healthz", "/metrics")]
+        codes = [answer.result(timeout=10).status_code for answer in answers]
+    finally:
+        for borrower in borrowers:  # lets a request stuck waiting for a thread finish
+            client.portal.call(limiter.release_on_behalf_of, borrower)  # type: ignore[union-attr]
+        pool.shutdown()
+    assert codes == [200, 200]

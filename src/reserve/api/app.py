@@ -93,7 +93,7 @@ def create_app(
     app.include_router(staff.router)
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus() -> Response:
+    async def prometheus() -> Response:  # on the event loop: scrapes never queue for a thread
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app
