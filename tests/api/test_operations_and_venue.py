@@ -221,7 +221,6 @@ def test_endpoints_run_on_no_more_threads_than_the_pool_has_connections(
     # The client's pool has 4 connections (conftest); anyio would otherwise allow 40.
     tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)  # type: ignore[union-attr]
     assert tokens == 4
-    assert client.get("/healthz").status_code == 200
 
 
 def test_healthz_and_metrics_answer_while_every_request_thread_is_busy(

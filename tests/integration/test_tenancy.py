@@ -13,7 +13,7 @@ from psycopg import errors
 from psycopg.types.json import Jsonb
 
 from reserve.db import migrations
-from reserve.db.database import APP_ROLE, Connection, connect, scope_to_restaurant
+from reserve.db.database import APP_ROLE, Connection, Database, connect, scope_to_restaurant
 from reserve.db.venues import save_venue
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -255,6 +255,23 @@ def test_an_unscoped_request_sees_nothing(admin: Connection, app_connection: Con
             f"SELECT count(*) AS n FROM {table}"  # type: ignore[arg-type]
         ).fetchone()
         assert row == {"n": 0}, table
+
+
+def test_a_pooled_connection_carries_no_scope_into_its_next_transaction(
+    admin: Connection, database_url: str
+) -> None:
+    rid = _fill_every_table(admin, "a")
+    database = Database(database_url, min_size=1, max_size=1)  # one connection, reused
+    database.open()
+    try:
+        with database.transaction(rid) as conn:
+            scoped = conn.execute("SELECT count(*) AS n FROM bookings").fetchone()
+        with database.transaction() as conn:
+            unscoped = conn.execute("SELECT count(*) AS n FROM bookings").fetchone()
+    finally:
+        database.close()
+    assert scoped == {"n": 1}
+    assert unscoped == {"n": 0}
 
 
 def test_the_application_role_cannot_read_api_keys_or_own_anything(

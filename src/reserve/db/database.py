@@ -77,6 +77,10 @@ class Database:
     ) -> Iterator[Connection]:
         """One unit of work, scoped to ``restaurant_id``; commits unless the block raises.
 
+        Without ``restaurant_id`` it starts unscoped (seeing no tenant's rows) with no
+        statement spent on it: the scope is set only transaction-locally, so none survives
+        from an earlier transaction on the pooled connection.
+
         With ``pipeline``, statements are sent as they are issued and answers are waited
         for only when a result is read: BEGIN and the scope go out with the first read, and
         the writes after the last read with the COMMIT, in one round trip. An error then
@@ -86,5 +90,6 @@ class Database:
             conn.pipeline() if pipeline else nullcontext(),
             conn.transaction(),
         ):
-            scope_to_restaurant(conn, restaurant_id)
+            if restaurant_id is not None:
+                scope_to_restaurant(conn, restaurant_id)
             yield conn

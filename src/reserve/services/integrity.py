@@ -314,18 +314,7 @@ def _bookings_without_tables(context: _Context) -> list[Violation]:
 
 
 def _tables_of_freed_bookings(context: _Context) -> list[Violation]:
-    rows = context.rows(
-        """
-        SELECT b.restaurant_id, b.id, b.reference, b.status, b.party_size, b.start_at, b.end_at,
-               array_agg(DISTINCT t.label ORDER BY t.label) AS tables
-          FROM bookings b
-          JOIN allocations a ON a.restaurant_id = b.restaurant_id AND a.booking_id = b.id
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-         WHERE b.restaurant_id = ANY(%(ids)s) AND b.status IN ('cancelled', 'no_show', 'pending')
-         GROUP BY b.restaurant_id, b.id
-         ORDER BY b.start_at, b.reference
-        """
-    )
+    rows = _bookings_with_tables(context, ("cancelled", "no_show", "pending"))
     return [
         Violation(
             context.slug(row),
@@ -334,6 +323,23 @@ def _tables_of_freed_bookings(context: _Context) -> list[Violation]:
         )
         for row in rows
     ]
+
+
+def _bookings_with_tables(context: _Context, statuses: Iterable[str]) -> list[Row]:
+    """The bookings in ``statuses`` that hold tables, each with its tables' labels."""
+    return context.rows(
+        """
+        SELECT b.restaurant_id, b.id, b.reference, b.status, b.party_size, b.start_at, b.end_at,
+               array_agg(DISTINCT t.label ORDER BY t.label) AS tables
+          FROM bookings b
+          JOIN allocations a ON a.restaurant_id = b.restaurant_id AND a.booking_id = b.id
+          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+         WHERE b.restaurant_id = ANY(%(ids)s) AND b.status = ANY(%(statuses)s)
+         GROUP BY b.restaurant_id, b.id
+         ORDER BY b.start_at, b.reference
+        """,
+        statuses=list(statuses),
+    )
 
 
 def _windows_disagreeing(context: _Context) -> list[Violation]:
@@ -395,19 +401,7 @@ class _Seated:
 
 
 def _live_bookings(context: _Context) -> list[_Seated]:
-    rows = context.rows(
-        """
-        SELECT b.restaurant_id, b.id, b.reference, b.status, b.party_size, b.start_at, b.end_at,
-               array_agg(DISTINCT t.label ORDER BY t.label) AS tables
-          FROM bookings b
-          JOIN allocations a ON a.restaurant_id = b.restaurant_id AND a.booking_id = b.id
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-         WHERE b.restaurant_id = ANY(%(ids)s) AND b.status = ANY(%(live)s)
-         GROUP BY b.restaurant_id, b.id
-         ORDER BY b.start_at, b.reference
-        """,
-        live=list(LIVE),
-    )
+    rows = _bookings_with_tables(context, LIVE)
     return [_Seated(row["restaurant_id"], row, tuple(row["tables"])) for row in rows]
 
 
