@@ -7,6 +7,7 @@ Booking tests drive an app whose booking service reads a clock the test sets by 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
 
 from reserve.api.app import create_app
@@ -115,6 +117,39 @@ def api(api_for: ApiFor) -> Iterator[TestClient]:
     """The app on the test clock, with no practical rate limit."""
     with api_for() as client:
         yield client
+
+
+Ask = Callable[..., httpx.Response]
+BusyThreads = Callable[[TestClient], AbstractContextManager[Ask]]
+
+
+@pytest.fixture
+def every_thread_busy() -> BusyThreads:
+    """Inside ``with every_thread_busy(client) as ask:`` every request thread of the app is
+    taken, as by requests waiting on the database; ``ask(method, url, **kwargs)`` sends a
+    request and fails the test if no answer comes within ten seconds."""
+
+    @contextmanager
+    def hold(client: TestClient) -> Iterator[Ask]:
+        portal = client.portal
+        assert portal is not None
+        limiter = portal.call(to_thread.current_default_thread_limiter)
+        borrowers = [object() for _ in range(int(limiter.total_tokens))]
+        for borrower in borrowers:
+            portal.call(limiter.acquire_on_behalf_of_nowait, borrower)
+        pool = ThreadPoolExecutor(1)
+
+        def ask(method: str, url: str, **kwargs: Any) -> httpx.Response:
+            return pool.submit(client.request, method, url, **kwargs).result(timeout=10)
+
+        try:
+            yield ask
+        finally:
+            for borrower in borrowers:  # lets a request stuck waiting for a thread finish
+                portal.call(limiter.release_on_behalf_of, borrower)
+            pool.shutdown()
+
+    return hold
 
 
 KeyFor = Callable[..., dict[str, str]]

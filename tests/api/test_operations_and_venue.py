@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,8 @@ if TYPE_CHECKING:  # imported for real by the conftest, which silences its httpx
     from contextlib import AbstractContextManager
 
     from fastapi.testclient import TestClient
+
+    from conftest import BusyThreads
 
     ClientFor = Callable[[str], AbstractContextManager[TestClient]]
 
@@ -224,18 +225,9 @@ def test_endpoints_run_on_no_more_threads_than_the_pool_has_connections(
 
 
 def test_healthz_and_metrics_answer_while_every_request_thread_is_busy(
-    client: TestClient,
+    client: TestClient, every_thread_busy: BusyThreads
 ) -> None:
-    limiter = client.portal.call(to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
-    borrowers = [object() for _ in range(int(limiter.total_tokens))]
-    for borrower in borrowers:
-        client.portal.call(limiter.acquire_on_behalf_of_nowait, borrower)  # type: ignore[union-attr]
-    pool = ThreadPoolExecutor(1)
-    try:
-        answers = [pool.submit(client.get, path) for path in ("/healthz", "/metrics")]
-        codes = [answer.result(timeout=10).status_code for answer in answers]
-    finally:
-        for borrower in borrowers:  # lets a request stuck waiting for a thread finish
-            client.portal.call(limiter.release_on_behalf_of, borrower)  # type: ignore[union-attr]
-        pool.shutdown()
+    with every_thread_busy(client) as ask:
+        codes = [ask("GET", path).status_code for path in ("/healthz", "/metrics")]
+
     assert codes == [200, 200]

@@ -14,7 +14,7 @@ from reserve.db.venues import VenueSaved
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from conftest import Book, ProblemCheck
+    from conftest import Book, BusyThreads, ProblemCheck
 
 ApiFor = Callable[..., AbstractContextManager["TestClient"]]
 
@@ -44,6 +44,22 @@ def test_the_request_after_the_limit_is_refused_with_retry_after(
 
     problem(response, 429, "rate-limited")
     assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_refusals_need_no_request_thread(
+    limited: TestClient, every_thread_busy: BusyThreads, problem: ProblemCheck
+) -> None:
+    # Who is calling is settled on the event loop, so a flood of refused requests never
+    # queues behind (or in front of) requests waiting on the database.
+    for _ in range(LIMIT):
+        look(limited)
+
+    with every_thread_busy(limited) as ask:
+        over_limit = ask("GET", AVAILABILITY, params={"date": MONDAY, "party_size": 2})
+        malformed_key = ask("GET", AVAILABILITY, headers={"Authorization": "Basic eDp5"})
+
+    problem(over_limit, 429, "rate-limited")
+    problem(malformed_key, 401, "unauthorized")
 
 
 def test_every_public_endpoint_counts_towards_the_limit(

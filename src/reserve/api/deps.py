@@ -1,11 +1,17 @@
 """Dependencies routes declare as ``Annotated`` aliases: the database, the settings, the
-booking service, and who is calling (a staff key, a guest's manage token, or nobody)."""
+booking service, and who is calling (a staff key, a guest's manage token, or nobody).
+
+They are coroutines: FastAPI runs a plain-function dependency in a worker thread, and a
+request would then queue for a thread (behind requests holding connections) only to read
+an attribute. The one that may wait on the database hands just that wait to a thread.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from reserve import metrics
 from reserve.api.ratelimit import RateLimiter
@@ -16,17 +22,17 @@ from reserve.services.bookings import BookingService, Caller
 from reserve.services.keys import Principal, Principals, authenticate
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _bookings(request: Request) -> BookingService:
+async def _bookings(request: Request) -> BookingService:
     service: BookingService = request.app.state.bookings
     return service
 
@@ -36,7 +42,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 BookingsDep = Annotated[BookingService, Depends(_bookings)]
 
 
-def _caller(
+async def _caller(
     request: Request,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -45,16 +51,19 @@ def _caller(
 ) -> Caller:
     """The caller; a public one (no key) is rate-limited per client address."""
     if authorization is not None:
-        scheme, _, key = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        scheme, _, given = authorization.partition(" ")
+        key = given.strip()
+        if scheme.lower() != "bearer" or not key:
             raise Unauthorized("use Authorization: Bearer <key>")
         principals: Principals = request.app.state.principals
 
         def lookup() -> Principal | None:
             with database.transaction() as conn:
-                return authenticate(conn, settings.secret_key.get_secret_value(), key.strip())
+                return authenticate(conn, settings.secret_key.get_secret_value(), key)
 
-        principal = principals.get(key.strip(), lookup)
+        known, principal = principals.recall(key)
+        if not known:  # only a key not seen lately waits for a thread and the database
+            principal = await run_in_threadpool(principals.get, key, lookup)
         if principal is None:
             raise Unauthorized("unknown or revoked key")
         return Caller(principal=principal, manage_token=x_manage_token)

@@ -168,12 +168,20 @@ class Principals:
         self._known: dict[str, tuple[Principal | None, float]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, lookup: Callable[[], Principal | None]) -> Principal | None:
-        now = self.clock()
+    def recall(self, key: str) -> tuple[bool, Principal | None]:
+        """(True, the principal or None for a refused key) while ``key`` is remembered;
+        (False, None) when it has to be looked up."""
         with self._lock:
             cached = self._known.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        if cached is not None and cached[1] > self.clock():
+            return True, cached[0]
+        return False, None
+
+    def get(self, key: str, lookup: Callable[[], Principal | None]) -> Principal | None:
+        known, principal = self.recall(key)
+        if known:
+            return principal
+        now = self.clock()
         principal = lookup()
         with self._lock:
             if len(self._known) > MAX_CACHED_KEYS:
