@@ -19,6 +19,11 @@ The ratio of the two throughputs is what the service costs on top of its databas
 HTTP, validation, the allocator and the Python around the statements. Both levels of a
 pair run back to back, so they share the machine's state; compare ratios, not absolute
 figures across runs.
+
+Where the time goes is measured too (on Linux, from ``/proc``): the CPU each booking
+costs the server's processes, PostgreSQL's (every backend, and the background writers)
+and the load generator, for HTTP and for pgbench. On a machine whose cores all three
+share, throughput at the higher levels is about the cores divided by the total.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -60,6 +66,8 @@ TARGET_P99_MS = 50.0
 START = date(2026, 12, 7)  # a Monday; bookings go to the weekdays of nine weeks from it
 POOL_PER_WORKER = 10  # Database's default max_size
 MAX_CONNECTIONS = 100  # the embedded server's
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of /proc/<pid>/stat times
+APP_ROLE = "reserve_app"  # the role the service's connections run as, under row security
 # What pgbench stores as each booking's idempotency record: the size of a real answer.
 RESPONSE_BODY = json.dumps(
     {
@@ -116,6 +124,71 @@ SELECT b.restaurant_id, t.id, b.id, b.service_date,
 
 
 @dataclass(frozen=True, slots=True)
+class Cpu:
+    """CPU milliseconds per booking: the server's processes (zero for pgbench), PostgreSQL's,
+    and the load generator's."""
+
+    server_ms: float
+    postgres_ms: float
+    load_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.server_ms + self.postgres_ms + self.load_ms
+
+
+class CpuMeter:
+    """CPU seconds used so far by the server and PostgreSQL, each a process with its
+    descendants (those that have exited count through their parents), and by this
+    process's finished children: wrk and pgbench."""
+
+    def __init__(self, server_pid: int, postmaster_pid: int) -> None:
+        self.roots = (server_pid, postmaster_pid)
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/proc/self/stat").exists()
+
+    def read(self) -> tuple[float, float, float]:
+        times: dict[int, float] = {}
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # gone since the listing
+                continue
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            # utime, stime, and the same of the children it has waited for
+            times[pid] = sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
+        server, postgres = (
+            sum(times[pid] for pid in times if _descends(pid, root, parents)) for root in self.roots
+        )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return server, postgres, children.ru_utime + children.ru_stime
+
+
+def _descends(pid: int, root: int, parents: dict[int, int]) -> bool:
+    while pid != root:
+        if pid not in parents or pid <= 1:  # reached init, or a process gone
+            return False
+        pid = parents[pid]
+    return True
+
+
+def _cpu(
+    meter: CpuMeter | None, before: tuple[float, float, float] | None, bookings: int
+) -> Cpu | None:
+    if meter is None or before is None or bookings == 0:
+        return None
+    after = meter.read()
+    server, postgres, load = (1000 * (b - a) / bookings for a, b in zip(before, after, strict=True))
+    return Cpu(server_ms=server, postgres_ms=postgres, load_ms=load)
+
+
+@dataclass(frozen=True, slots=True)
 class Level:
     concurrency: int
     http_requests: int
@@ -128,6 +201,8 @@ class Level:
     pgbench_tps: float
     pgbench_p50_ms: float
     pgbench_p99_ms: float
+    http_cpu: Cpu | None
+    pgbench_cpu: Cpu | None
 
     @property
     def ratio(self) -> float:
@@ -206,7 +281,11 @@ def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float
         parts["user"],
         parts["database"],
     ]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=bench.logs, check=False)
+    # As the service's connections do: as reserve_app, so row security applies.
+    env = {**os.environ, "PGOPTIONS": f"-c role={APP_ROLE}"}
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=bench.logs, env=env, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
     tps_line = next(x for x in done.stdout.splitlines() if x.startswith("tps = "))
@@ -223,10 +302,15 @@ def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float
 def clear(url: str) -> None:
     """Empty the day book the levels fill; the history stays."""
     with connect(url, autocommit=True) as conn:
+        # The records first: the bookings' deletion then has none to unlink.
+        conn.execute("DELETE FROM booking_confirmation_results")
         conn.execute("DELETE FROM bookings WHERE service_date >= %s", (START,))
         conn.execute("DELETE FROM holds")
-        conn.execute("DELETE FROM booking_confirmation_results")
-        conn.execute("VACUUM ANALYZE bookings, allocations, booking_confirmation_results")
+        # Vacuumed now, so that autovacuum does not do it during the next level.
+        conn.execute(
+            "VACUUM ANALYZE bookings, allocations, booking_status_history, "
+            "booking_confirmation_results, holds"
+        )
 
 
 def load_history(url: str, restaurant_id: Any, days: int) -> int:
@@ -317,13 +401,21 @@ def run(
             _wait_ready(bench.base_url)
             clear(url)
             http_level(bench, max(levels), 3.0)  # every pool connection prepares its statements
+            meter = None
+            if CpuMeter.available():
+                postmaster = (Path(data) / "postgres" / "postmaster.pid").read_text().split()[0]
+                meter = CpuMeter(server.pid, int(postmaster))
             results = []
             for concurrency in levels:
                 clear(url)
+                before = meter.read() if meter else None
                 http = http_level(bench, concurrency, seconds)
+                http_cpu = _cpu(meter, before, http["requests"])
                 clear(url)
+                before = meter.read() if meter else None
                 tps, latencies = pgbench_level(bench, concurrency, seconds)
-                results.append(_level(concurrency, http, tps, latencies))
+                pgbench_cpu = _cpu(meter, before, len(latencies))
+                results.append(_level(concurrency, http, tps, latencies, http_cpu, pgbench_cpu))
                 console.print(
                     f"{concurrency} clients: HTTP {http['requests'] / http['seconds']:.0f}/s, "
                     f"pgbench {tps:.0f} tps"
@@ -349,7 +441,14 @@ def _wait_ready(base_url: str) -> None:
     raise SystemExit("the server did not become ready")
 
 
-def _level(concurrency: int, http: dict[str, Any], tps: float, latencies: list[float]) -> Level:
+def _level(
+    concurrency: int,
+    http: dict[str, Any],
+    tps: float,
+    latencies: list[float],
+    http_cpu: Cpu | None,
+    pgbench_cpu: Cpu | None,
+) -> Level:
     statuses: dict[int, int] = http["statuses"]
     cuts = quantiles(sorted(latencies), n=100) if len(latencies) > 1 else latencies * 99
     return Level(
@@ -365,6 +464,8 @@ def _level(concurrency: int, http: dict[str, Any], tps: float, latencies: list[f
         pgbench_tps=tps,
         pgbench_p50_ms=cuts[49],
         pgbench_p99_ms=cuts[98],
+        http_cpu=http_cpu,
+        pgbench_cpu=pgbench_cpu,
     )
 
 
@@ -404,6 +505,36 @@ def report(levels: Sequence[Level], seconds: float) -> Table:
     return table
 
 
+def cpu_report(levels: Sequence[Level]) -> Table | None:
+    """CPU ms per booking, by process, for both ways of booking."""
+    if any(level.http_cpu is None or level.pgbench_cpu is None for level in levels):
+        return None
+    table = Table(title="CPU per booking, ms (all processes share the machine's cores)")
+    for column in (
+        "clients",
+        "HTTP: server",
+        "PostgreSQL",
+        "wrk",
+        "total",
+        "pgbench: PostgreSQL",
+        "pgbench",
+        "total",
+    ):
+        table.add_column(column, justify="right")
+    for level in levels:
+        http, pgbench = level.http_cpu, level.pgbench_cpu
+        assert http is not None
+        assert pgbench is not None
+        table.add_row(
+            str(level.concurrency),
+            *(f"{ms:.2f}" for ms in (http.server_ms, http.postgres_ms, http.load_ms)),
+            f"{http.total_ms:.2f}",
+            *(f"{ms:.2f}" for ms in (pgbench.postgres_ms, pgbench.load_ms)),
+            f"{pgbench.total_ms:.2f}",
+        )
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.booking_http", description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -417,6 +548,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     began = time.perf_counter()
     results, history = run(args.seconds, levels, args.workers, args.history_days)
     console.print(report(results, args.seconds))
+    cpu = cpu_report(results)
+    if cpu is not None:
+        console.print(cpu)
     path = write_results(
         "booking_http",
         {

@@ -10,7 +10,6 @@
 \set n random(1, 2000000000)
 \startpipeline
 BEGIN;
-SELECT set_config('reserve.restaurant_id', '', true);
 SELECT restaurant_id, version FROM reserve_enter('white-horse');
 \endpipeline
 \startpipeline

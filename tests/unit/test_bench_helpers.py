@@ -1,14 +1,18 @@
 """The benchmark's own helpers: the traces, the baseline, the optimum and the checks the
-allocator is measured with."""
+allocator is measured with, and the CPU meter of the HTTP benchmark."""
 
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import date, time
+from subprocess import PIPE
 
 import pytest
 from bench.baseline import replay_baseline
+from bench.booking_http import CpuMeter
 from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
 from bench.optimum import replay_repacking, solve_optimum
 from bench.replay import Seating, check_seating, replay_allocator
@@ -136,3 +140,31 @@ def test_repacking_moves_a_booking_to_fit_a_party_no_free_table_seats() -> None:
     trace = trace_of((2, 0, 1), (4, 0, 1), (2, 0, 1))
     seating = replay_repacking(floor, Rule(), trace)
     assert seating == {0: ("A",), 1: ("B",)}
+
+
+BURN = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+PARENT = (
+    "import subprocess, sys\n"
+    f"subprocess.run([sys.executable, '-c', {BURN!r}])\n"
+    "print('burnt', flush=True)\n"
+    "sys.stdin.read()"
+)
+
+
+@pytest.mark.skipif(not CpuMeter.available(), reason="reads /proc")
+def test_the_cpu_meter_counts_a_process_tree_with_its_exited_children() -> None:
+    idle = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=PIPE)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=PIPE, stdout=PIPE, text=True)
+    try:
+        meter = CpuMeter(parent.pid, idle.pid)
+        before = meter.read()
+        assert parent.stdout is not None
+        assert parent.stdout.readline() == "burnt\n"  # the child that burnt has exited
+
+        burnt, idled, _ = (after - was for after, was in zip(meter.read(), before, strict=True))
+    finally:
+        for process in (idle, parent):
+            process.communicate("")
+
+    assert burnt >= 0.25
+    assert idled < 0.1
