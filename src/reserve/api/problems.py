@@ -1,7 +1,7 @@
 """RFC 9457 problem responses: every error the API returns is ``application/problem+json``.
 
-One table maps each error class to its problem type and status (the classes carry them,
-see ``reserve.domain.errors``); validation errors also list the fields.
+``PROBLEMS`` is the one table from a domain error to its problem type and status; a class
+not in it takes its nearest ancestor's row. Validation errors also list the fields.
 """
 
 from __future__ import annotations
@@ -10,19 +10,40 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import psycopg
-import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reserve.domain.errors import Busy, RateLimited, ReserveError, VenueDocumentError
+from reserve.domain import errors as e
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger("reserve.api")
+
+PROBLEMS: dict[type[e.ReserveError], tuple[str, int]] = {
+    e.ReserveError: ("about:blank", 500),
+    e.InvalidRequest: ("validation-error", 422),
+    e.OutsideServiceHours: ("outside-service-hours", 422),
+    e.TooLate: ("too-late", 422),
+    e.TooFarAhead: ("too-far-ahead", 422),
+    e.PartyTooLarge: ("party-too-large", 422),
+    e.NotFound: ("not-found", 404),
+    e.Unauthorized: ("unauthorized", 401),
+    e.Forbidden: ("forbidden", 403),
+    e.Conflict: ("about:blank", 409),
+    e.VenueInUse: ("validation-error", 409),
+    e.NoAvailability: ("no-availability", 409),
+    e.InvalidTransition: ("invalid-transition", 409),
+    e.IdempotencyKeyInUse: ("idempotency-key-in-use", 409),
+    e.IdempotencyKeyReused: ("idempotency-key-reused", 422),
+    e.HoldExpired: ("hold-expired", 410),
+    e.RateLimited: ("rate-limited", 429),
+    e.Busy: ("service-unavailable", 503),
+    e.SelectorTimeout: ("selector-timeout", 503),
+    e.DatabaseUnavailable: ("service-unavailable", 503),
+}
 
 # Problem types of errors that Starlette itself raises (unknown route, wrong method, a body
 # that is not JSON at all...).
@@ -34,6 +55,14 @@ _HTTP_TYPES = {
     405: "method-not-allowed",
     429: "rate-limited",
 }
+
+
+def problem_of(error: e.ReserveError) -> tuple[str, int]:
+    """The problem type and status of ``error``: its class's row, or its nearest ancestor's."""
+    for kind in type(error).__mro__:
+        if kind in PROBLEMS:
+            return PROBLEMS[kind]  # type: ignore[index]
+    raise AssertionError("ReserveError is in the table")
 
 
 def problem(
@@ -54,17 +83,25 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _reserve_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ReserveError)
+async def _reserve_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, e.ReserveError)
+    problem_type, status = problem_of(error)
     extra: dict[str, Any] = {}
     headers = None
-    if isinstance(error, VenueDocumentError):
+    detail = error.detail
+    if isinstance(error, e.VenueDocumentError):
         extra["errors"] = [{"field": None, "message": line} for line in error.problems]
-    if isinstance(error, RateLimited):
+    if isinstance(error, e.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
-    elif isinstance(error, Busy):
+    elif isinstance(error, e.Busy):
         headers = {"Retry-After": "1"}
-    return problem(error.status, error.problem_type, error.detail, headers=headers, **extra)
+    elif isinstance(error, e.DatabaseUnavailable):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        detail = "the database is not answering; try again shortly"
+    elif status >= 500 and not isinstance(error, e.Busy | e.SelectorTimeout):
+        log.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
+    return problem(status, problem_type, detail, headers=headers, **extra)
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
@@ -88,31 +125,13 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _unstorable(_: Request, error: Exception) -> JSONResponse:
-    # Input PostgreSQL cannot store (a NUL character in text, say) is the client's mistake.
-    return problem(422, "validation-error", "the request holds a value that cannot be stored")
-
-
-async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-    return problem(
-        503,
-        "service-unavailable",
-        "the database is not answering; try again shortly",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem(500, "internal-error", "something went wrong on our side; it has been logged")
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(ReserveError, _reserve_error)
+    app.add_exception_handler(e.ReserveError, _reserve_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(psycopg.DataError, _unstorable)
-    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
-    app.add_exception_handler(psycopg_pool.PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,28 +1,50 @@
-"""Connections: a pool for requests, running as the application role under row-level
-security, and plain connections for operators' commands.
+"""Connections and units of work.
 
-A unit of work is one transaction. ``Database.transaction(restaurant_id)`` opens it, scopes
-it to one restaurant (so row-level security shows that restaurant's rows and no other's)
-and commits when the block ends normally; leaving the block by an exception rolls back.
+A unit of work is one transaction, and every use case gets its own the same way:
+``database.run(work)`` calls ``work(conn)`` inside a transaction that commits when ``work``
+returns and rolls back when it raises. ``run`` retries the transaction when PostgreSQL
+asks for it (a deadlock, a serialisation failure, a random reference drawn twice), and
+turns the driver's errors into the domain's (``reserve.domain.errors``), so nothing above
+this package sees psycopg.
+
+Two databases offer it:
+
+- ``Database``, the pool that requests use. Its connections run as the application role,
+  under row-level security: a transaction sees the rows of the restaurant it is scoped to
+  (``scope_to_restaurant``) and no other's.
+- ``OperatorDatabase``, a connection per unit of work as the URL's own role (the schema's
+  owner), for operators' commands: migrations, imports, keys, the integrity report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import psycopg
+from psycopg import errors as pg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from reserve import metrics
 from reserve.config import Settings
 from reserve.db.urls import database_url
+from reserve.domain.errors import (
+    Busy,
+    DatabaseUnavailable,
+    NoAvailability,
+    ReserveError,
+    Unstorable,
+)
 
 APP_ROLE = "reserve_app"
+ATTEMPTS = 3
 
 Connection = psycopg.Connection[dict[str, Any]]
+T = TypeVar("T")
+Work = Callable[[Connection], T]
 
 
 def connect(url: str, *, autocommit: bool = False) -> Connection:
@@ -36,12 +58,93 @@ def scope_to_restaurant(conn: Connection, restaurant_id: UUID | None) -> None:
     conn.execute("SELECT set_config('reserve.restaurant_id', %s, true)", (value,))
 
 
+class Transactions(Protocol):
+    """Where a use case gets its unit of work."""
+
+    def run(self, work: Work[T], *, pipeline: bool = False) -> T: ...
+
+
+class _Units:
+    """``run`` over a subclass's ``_connection``."""
+
+    def _connection(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(
+        self, restaurant_id: UUID | None = None, *, pipeline: bool = False
+    ) -> Iterator[Connection]:
+        """One transaction, scoped to ``restaurant_id``; commits unless the block raises.
+
+        Without ``restaurant_id`` it starts unscoped (seeing no tenant's rows) with no
+        statement spent on it: the scope is set only transaction-locally, so none survives
+        from an earlier transaction on a pooled connection.
+
+        With ``pipeline``, statements are sent as they are issued and answers are waited
+        for only when a result is read: BEGIN and the scope go out with the first read, and
+        the writes after the last read with the COMMIT, in one round trip. An error then
+        surfaces at the next read or at the commit, not at the statement that caused it.
+
+        The driver's errors come out as they are; ``run`` is what use cases call."""
+        with (
+            self._connection() as conn,
+            conn.pipeline() if pipeline else nullcontext(),
+            conn.transaction(),
+        ):
+            if restaurant_id is not None:
+                scope_to_restaurant(conn, restaurant_id)
+            yield conn
+
+    def run(self, work: Work[T], *, pipeline: bool = False) -> T:
+        """``work(conn)`` in a transaction of its own, retried when PostgreSQL asks."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.transaction(pipeline=pipeline) as conn:
+                    return work(conn)
+            except (pg.DeadlockDetected, pg.SerializationFailure):
+                metrics.CONFLICTS.labels("retried").inc()
+                if attempt == ATTEMPTS:
+                    raise Busy("the venue is busy; try again") from None
+            except pg.UniqueViolation as clash:
+                # Two bookings drew the same random reference: draw again.
+                if clash.diag.constraint_name != "bookings_reference_key" or attempt == ATTEMPTS:
+                    raise
+            except (psycopg.Error, PoolTimeout) as error:
+                translated = _translated(error)
+                if translated is None:
+                    raise
+                raise translated from error
+        raise AssertionError("unreachable")
+
+
+def _translated(error: Exception) -> ReserveError | None:
+    """The domain's name for a driver error; None for one nothing foresaw (a bug)."""
+    if isinstance(error, pg.LockNotAvailable):
+        metrics.CONFLICTS.labels("lock_timeout").inc()
+        return Busy("the venue is busy; try again")
+    if isinstance(error, pg.ExclusionViolation):
+        # The constraint caught what serialisation should have: never a double booking.
+        metrics.CONFLICTS.labels("exclusion").inc()
+        return NoAvailability("those tables were just taken; search again")
+    if isinstance(error, psycopg.DataError):
+        # Input PostgreSQL cannot store (a NUL character in text, say).
+        return Unstorable("the request holds a value that cannot be stored")
+    if isinstance(error, psycopg.OperationalError | PoolTimeout):
+        return DatabaseUnavailable(_first_line(error))
+    return None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _as_app_role(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"SET ROLE {APP_ROLE}")
     conn.commit()
 
 
-class Database:
+class Database(_Units):
     """The pool the API and services use; every connection runs as ``reserve_app``."""
 
     def __init__(
@@ -71,25 +174,23 @@ class Database:
     def close(self) -> None:
         self.pool.close()
 
-    @contextmanager
-    def transaction(
-        self, restaurant_id: UUID | None = None, *, pipeline: bool = False
-    ) -> Iterator[Connection]:
-        """One unit of work, scoped to ``restaurant_id``; commits unless the block raises.
+    @property
+    def max_size(self) -> int:
+        return self.pool.max_size
 
-        Without ``restaurant_id`` it starts unscoped (seeing no tenant's rows) with no
-        statement spent on it: the scope is set only transaction-locally, so none survives
-        from an earlier transaction on the pooled connection.
+    def _connection(self) -> AbstractContextManager[Connection]:
+        return self.pool.connection()
 
-        With ``pipeline``, statements are sent as they are issued and answers are waited
-        for only when a result is read: BEGIN and the scope go out with the first read, and
-        the writes after the last read with the COMMIT, in one round trip. An error then
-        surfaces at the next read or at the commit, not at the statement that caused it."""
-        with (
-            self.pool.connection() as conn,
-            conn.pipeline() if pipeline else nullcontext(),
-            conn.transaction(),
-        ):
-            if restaurant_id is not None:
-                scope_to_restaurant(conn, restaurant_id)
-            yield conn
+
+class OperatorDatabase(_Units):
+    """A connection per unit of work as the URL's own role, for operators' commands."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OperatorDatabase:
+        return cls(database_url(settings))
+
+    def _connection(self) -> AbstractContextManager[Connection]:
+        return connect(self.url)

@@ -1,31 +1,33 @@
-"""Every error the product raises on purpose, and the problem type each one becomes.
+"""Every error the product raises on purpose.
 
     ReserveError
-    ├── InvalidRequest            validation-error   422
-    │   ├── VenueDocumentError    validation-error   422   (lists every problem)
-    │   ├── InvalidFlag           validation-error   422
-    │   ├── OutsideServiceHours   outside-service-hours 422
-    │   ├── TooLate               too-late           422
-    │   ├── TooFarAhead           too-far-ahead      422
-    │   └── PartyTooLarge         party-too-large    422
-    ├── NotFound                  not-found          404
-    ├── Unauthorized              unauthorized       401
-    ├── Forbidden                 forbidden          403
-    ├── Conflict                  (no type)          409
-    │   ├── VenueInUse            validation-error   409
-    │   ├── NoAvailability        no-availability    409
-    │   ├── InvalidTransition     invalid-transition 409
-    │   └── IdempotencyKeyInUse   idempotency-key-in-use 409
-    ├── IdempotencyKeyReused      idempotency-key-reused 422
-    ├── HoldExpired               hold-expired       410
-    ├── RateLimited               rate-limited       429
-    ├── Busy                      service-unavailable 503 (the venue's lock timed out)
-    ├── SelectorTimeout           (no type)          503   (allocator.fail_hard only)
-    └── ConfigurationError        (command line only)
+    ├── InvalidRequest            the request cannot be carried out as asked
+    │   ├── VenueDocumentError    a venue document's problems, every one listed
+    │   ├── InvalidFlag           an unknown flag or a value it does not take
+    │   ├── Unstorable            a value the database cannot hold (a NUL character)
+    │   ├── OutsideServiceHours   a start the venue does not offer that party that day
+    │   ├── TooLate               a start closer than the venue's lead time
+    │   ├── TooFarAhead           a date beyond the booking horizon
+    │   └── PartyTooLarge         a party no table or combination can ever seat
+    ├── NotFound                  unknown, or not the caller's to see
+    ├── Unauthorized              no credentials, or unknown ones
+    ├── Forbidden                 credentials that do not allow this
+    ├── Conflict                  the state of things does not allow it now
+    │   ├── VenueInUse            a venue change that would drop tables still booked
+    │   ├── NoAvailability        no table for that party at that time
+    │   ├── InvalidTransition     a status change the lifecycle does not allow
+    │   └── IdempotencyKeyInUse   the first request with this key is still running
+    ├── IdempotencyKeyReused      the key was used for a different request
+    ├── HoldExpired               the hold expired or was released
+    ├── RateLimited               too many requests from one client
+    ├── Busy                      the venue's day lock was not granted in time
+    ├── SelectorTimeout           the table search ran out of time (allocator.fail_hard)
+    ├── DatabaseUnavailable       the database does not answer
+    └── ConfigurationError        settings or set-up that cannot work
 
-The HTTP layer maps each class to its problem type and status in one table
-(``reserve.api.problems``); the command line prints ``str(error)`` on one line and exits
-non-zero.
+Front ends decide what each becomes: the API maps every class to one problem type and
+status in one table (``reserve.api.problems``); the command line prints ``str(error)`` on
+one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -36,17 +38,13 @@ from collections.abc import Sequence
 class ReserveError(Exception):
     """Base of every deliberate error."""
 
-    problem_type = "about:blank"
-    status = 500
-
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
 
 
 class InvalidRequest(ReserveError):
-    problem_type = "validation-error"
-    status = 422
+    pass
 
 
 class VenueDocumentError(InvalidRequest):
@@ -63,88 +61,67 @@ class InvalidFlag(InvalidRequest):
     """An unknown flag name or a value the flag does not accept."""
 
 
+class Unstorable(InvalidRequest):
+    """A value PostgreSQL cannot store, such as text holding the NUL character."""
+
+
 class OutsideServiceHours(InvalidRequest):
     """A start time the venue does not offer that party on that date."""
-
-    problem_type = "outside-service-hours"
 
 
 class TooLate(InvalidRequest):
     """A start time closer than the venue's lead time (or already past)."""
 
-    problem_type = "too-late"
-
 
 class TooFarAhead(InvalidRequest):
     """A date beyond the venue's booking horizon."""
-
-    problem_type = "too-far-ahead"
 
 
 class PartyTooLarge(InvalidRequest):
     """A party larger than any table or allowed combination of the venue can ever seat."""
 
-    problem_type = "party-too-large"
-
 
 class NotFound(ReserveError):
-    problem_type = "not-found"
-    status = 404
+    pass
 
 
 class Unauthorized(ReserveError):
-    problem_type = "unauthorized"
-    status = 401
+    pass
 
 
 class Forbidden(ReserveError):
-    problem_type = "forbidden"
-    status = 403
+    pass
 
 
 class Conflict(ReserveError):
-    status = 409
+    pass
 
 
 class VenueInUse(Conflict):
     """A venue change that would drop tables or zones that future allocations still use."""
 
-    problem_type = "validation-error"
-
-
-class SelectorTimeout(ReserveError):
-    """The table search ran out of time and ``allocator.fail_hard`` is on."""
-
-    problem_type = "selector-timeout"
-    status = 503
-
 
 class NoAvailability(Conflict):
-    problem_type = "no-availability"
+    pass
 
 
 class InvalidTransition(Conflict):
-    problem_type = "invalid-transition"
+    pass
 
 
 class IdempotencyKeyInUse(Conflict):
-    problem_type = "idempotency-key-in-use"
+    pass
 
 
 class IdempotencyKeyReused(ReserveError):
-    problem_type = "idempotency-key-reused"
-    status = 422
+    pass
 
 
 class HoldExpired(ReserveError):
-    problem_type = "hold-expired"
-    status = 410
+    pass
 
 
 class RateLimited(ReserveError):
-    problem_type = "rate-limited"
-    status = 429
-
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
@@ -153,8 +130,13 @@ class RateLimited(ReserveError):
 class Busy(ReserveError):
     """The venue's bookings are queued behind others for longer than the lock timeout."""
 
-    problem_type = "service-unavailable"
-    status = 503
+
+class SelectorTimeout(ReserveError):
+    """The table search ran out of time and ``allocator.fail_hard`` is on."""
+
+
+class DatabaseUnavailable(ReserveError):
+    """The database did not answer (down, unreachable, or every connection busy)."""
 
 
 class ConfigurationError(ReserveError):
