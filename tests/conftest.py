@@ -16,7 +16,7 @@ import pytest
 
 from reserve.cli.main import main
 from reserve.db import migrations
-from reserve.db.database import Connection, connect
+from reserve.db.database import Connection, OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
 from reserve.db.urls import with_database
 
@@ -99,6 +99,13 @@ def admin(database_url: str) -> Iterator[Connection]:
     """A connection as the owner (row-level security does not apply), in autocommit."""
     with connect(database_url, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture
+def operator(database_url: str) -> OperatorDatabase:
+    """The test database as its owner, for the use cases operators run (a unit of work
+    each)."""
+    return OperatorDatabase(database_url)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The app under test: built by the factory against a database, driven through its lifespan.
 
-Booking tests drive an app whose booking service reads a clock the test sets by hand
+Booking tests drive an app whose use cases read a clock the test sets by hand
 (``clock``), on the White Horse's Monday 2026-12-07 as seen from Tuesday 2026-12-01.
 """
 
@@ -20,10 +20,11 @@ from fastapi.testclient import TestClient
 
 from reserve.api.app import create_app
 from reserve.config import PLACEHOLDER_SECRET, Settings
-from reserve.db.database import Connection, Database
+from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import VenueSaved, save_venue
-from reserve.services.bookings import BookingService
-from reserve.services.keys import Role, create_key
+from reserve.domain.access import Role
+from reserve.services.context import Context
+from reserve.services.keys import create_key
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -91,7 +92,7 @@ ApiFor = Callable[..., AbstractContextManager[TestClient]]
 
 @pytest.fixture
 def api_for(database_url: str, clock: ManualClock) -> ApiFor:
-    """Build the app against the test database, its booking service on ``clock``."""
+    """Build the app against the test database, its use cases on ``clock``."""
 
     @contextmanager
     def build(*, public_rate_limit: int = UNLIMITED) -> Iterator[TestClient]:
@@ -102,10 +103,10 @@ def api_for(database_url: str, clock: ManualClock) -> ApiFor:
             public_rate_limit=public_rate_limit,
         )
         database = Database(database_url, min_size=1, max_size=8, timeout=2)
-        service = BookingService(
+        context = Context(
             database, VenueStates(), settings.secret_key.get_secret_value(), clock=clock
         )
-        app = create_app(settings, database, service, background=False)
+        app = create_app(settings, database, context, background=False)
         with TestClient(app) as client:
             yield client
 
@@ -156,14 +157,14 @@ KeyFor = Callable[..., dict[str, str]]
 
 
 @pytest.fixture
-def key_for(admin: Connection) -> KeyFor:
+def key_for(operator: OperatorDatabase) -> KeyFor:
     """Headers carrying a new key: ``key_for("white-horse")`` (staff) or ``key_for(None)``
     (admin)."""
 
     def make(restaurant: str | None) -> dict[str, str]:
         role = Role.ADMIN if restaurant is None else Role.STAFF
         _, key = create_key(
-            admin,
+            operator,
             PLACEHOLDER_SECRET,
             role=role,
             restaurant=restaurant,

@@ -26,10 +26,15 @@ from schemathesis import GenerationMode
 
 from reserve.api.app import create_app
 from reserve.config import Settings
-from reserve.db.database import Connection, Database
+from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest
-from reserve.services.keys import Role, create_key
+from reserve.domain.access import Role
+from reserve.domain.booking import Guest
+from reserve.services.authorisation import Caller
+from reserve.services.booking import BookingRequest, book
+from reserve.services.context import Context
+from reserve.services.holds import place_hold
+from reserve.services.keys import create_key
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -83,29 +88,32 @@ class Target:
 @pytest.fixture
 def target(admin: Connection, database_url: str) -> Iterator[Target]:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    _, admin_key = create_key(admin, SECRET, role=Role.ADMIN, restaurant=None, name="fuzz")
+    _, admin_key = create_key(
+        OperatorDatabase(database_url), SECRET, role=Role.ADMIN, restaurant=None, name="fuzz"
+    )
     config = Settings(
         database_url=database_url, env="test", secret_key=SECRET, public_rate_limit=1_000_000
     )
     database = Database(database_url, min_size=1, max_size=4, timeout=5.0)
     database.open()
     try:
-        service = BookingService(database, VenueStates(), SECRET)
+        context = Context(database, VenueStates(), SECRET)
         monday = _next_monday()
-        booked = service.book(
+        booked = book(
+            context,
             "white-horse",
             BookingRequest(4, monday, time(19, 0), Guest("Ada", "ada@example.com")),
             str(uuid4()),
             Caller(),
         )
-        hold = service.hold("white-horse", 2, monday, time(20, 0), None)
-        app = create_app(config, database, service, background=False)
+        hold = place_hold(context, "white-horse", 2, monday, time(20, 0), None)
+        app = create_app(config, database, context, background=False)
         yield Target(
             _without_lifespan(app),
             admin_key,
             monday,
-            UUID(booked.body["id"]),
-            UUID(hold["id"]),
+            booked.booking.id,
+            hold.id,
         )
     finally:
         database.close()

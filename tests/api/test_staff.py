@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from reserve.config import PLACEHOLDER_SECRET
-from reserve.db.database import Connection
+from reserve.db.database import Connection, OperatorDatabase
 from reserve.db.venues import VenueSaved, save_venue
-from reserve.services.keys import Principals, Role, create_key, revoke_key
+from reserve.domain.access import Role
+from reserve.services.keys import Principals, create_key, revoke_key
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 if TYPE_CHECKING:
@@ -125,17 +126,17 @@ def test_an_unknown_or_malformed_key_is_unauthorized(
 
 
 def test_a_revoked_key_is_unauthorized_once_the_key_cache_forgets_it(
-    api: TestClient, admin: Connection, white_horse: VenueSaved, problem: ProblemCheck
+    api: TestClient, operator: OperatorDatabase, white_horse: VenueSaved, problem: ProblemCheck
 ) -> None:
     now = [0.0]
     api.app.state.principals = Principals(ttl=10.0, clock=lambda: now[0])
     key, plain = create_key(
-        admin, PLACEHOLDER_SECRET, role=Role.STAFF, restaurant="white-horse", name="leaver"
+        operator, PLACEHOLDER_SECRET, role=Role.STAFF, restaurant="white-horse", name="leaver"
     )
     headers = {"Authorization": f"Bearer {plain}"}
     assert api.get(DAY_BOOKINGS, params={"date": MONDAY}, headers=headers).status_code == 200
 
-    revoke_key(admin, str(key.id))
+    revoke_key(operator, str(key.id))
     now[0] = 9.0
     assert api.get(DAY_BOOKINGS, params={"date": MONDAY}, headers=headers).status_code == 200
     now[0] = 10.5

@@ -21,11 +21,15 @@ import httpx
 import pytest
 from processes import command_environment, free_port, next_monday, running
 
-from reserve.db.database import Connection, Database
+from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
+from reserve.domain.access import Role
+from reserve.domain.booking import Guest
 from reserve.domain.errors import NoAvailability
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest
-from reserve.services.keys import Role, create_key
+from reserve.services.authorisation import Caller
+from reserve.services.booking import BookingRequest, book
+from reserve.services.context import Context
+from reserve.services.keys import create_key
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -84,17 +88,17 @@ def seated_one_by_one(database_url: str, slug: str, day: date) -> list[tuple[str
     database = Database(database_url, min_size=1, max_size=1)
     database.open()
     try:
-        service = BookingService(database, VenueStates(), SECRET)
+        context = Context(database, VenueStates(), SECRET)
         tables = []
         for number in range(REQUESTS):
             request = BookingRequest(
                 PARTY, day, SEVEN_PM, Guest(f"Guest {number}", "guest@example.com")
             )
             try:
-                outcome = service.book(slug, request, str(uuid4()), Caller())
+                booked = book(context, slug, request, str(uuid4()), Caller())
             except NoAvailability:
                 break  # identical parties: once one is refused, so is every later one
-            tables.append(tuple(outcome.body["tables"]))
+            tables.append(booked.booking.tables)
         return sorted(tables)
     finally:
         database.close()
@@ -120,7 +124,9 @@ def test_two_hundred_simultaneous_bookings_fill_the_floor_and_no_more(
     venue = read_venue_file(DEMO_VENUE)
     save_venue(admin, venue)
     save_venue(admin, replace(venue, slug="serial-copy"))
-    _, key = create_key(admin, SECRET, role=Role.STAFF, restaurant=SLUG, name="storm")
+    _, key = create_key(
+        OperatorDatabase(database_url), SECRET, role=Role.STAFF, restaurant=SLUG, name="storm"
+    )
     expected = seated_one_by_one(database_url, "serial-copy", day)
 
     with serving(database_url, tmp_path / "serve.log") as base_url:

@@ -26,13 +26,14 @@ from processes import free_port, next_monday, running
 from typer.testing import CliRunner
 
 from reserve.cli.slotfill import slot_fill
-from reserve.db.database import Connection
+from reserve.db.database import Connection, OperatorDatabase
 from reserve.db.venues import save_venue
+from reserve.domain.access import Role
 from reserve.loadtest import engine
 from reserve.loadtest.client import Attempt
 from reserve.loadtest.log import Outcome, Record
 from reserve.loadtest.plan import PlannedRequest
-from reserve.services.keys import Role, create_key
+from reserve.services.keys import create_key
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +57,9 @@ def server(
     """``reserve serve`` on the test database with the White Horse loaded and a staff key;
     the environment names the same database, where slot-fill reads its integrity report."""
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    _, key = create_key(admin, SECRET, role=Role.STAFF, restaurant=SLUG, name="slot-fill")
+    _, key = create_key(
+        OperatorDatabase(database_url), SECRET, role=Role.STAFF, restaurant=SLUG, name="slot-fill"
+    )
     env.setenv("RESERVE_SECRET_KEY", SECRET)
     port = free_port()
     environ = {

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from reserve.config import FLAGS, PLACEHOLDER_SECRET
-from reserve.db.database import Connection
-from reserve.services.keys import Role, authenticate, hash_key
+from reserve.db.database import Connection, OperatorDatabase
+from reserve.domain.access import Role
+from reserve.services.keys import authenticate, hash_key
 from reserve.services.venues import DEMO_VENUE
 
 if TYPE_CHECKING:
@@ -71,18 +72,18 @@ def restaurant_id(cli: Cli, admin: Connection) -> object:
 
 
 def test_a_staff_key_is_printed_alone_on_the_last_line_and_authenticates(
-    cli: Cli, admin: Connection, restaurant_id: object
+    cli: Cli, admin: Connection, operator: OperatorDatabase, restaurant_id: object
 ) -> None:
     result = cli("keys", "create", "--role", "staff", "--restaurant", SLUG)
 
     assert result.code == 0, result.err
     key = last_line(result.out)
     assert KEY.fullmatch(key)
-    principal = authenticate(admin, PLACEHOLDER_SECRET, key)
+    principal = authenticate(operator, PLACEHOLDER_SECRET, key)
     assert principal is not None
     assert principal.role is Role.STAFF
     assert principal.restaurant_id == restaurant_id
-    assert authenticate(admin, "another secret", key) is None
+    assert authenticate(operator, "another secret", key) is None
 
 
 def test_a_key_is_stored_as_its_hash_and_never_as_itself(
@@ -99,14 +100,14 @@ def test_a_key_is_stored_as_its_hash_and_never_as_itself(
 
 
 def test_an_admin_key_is_printed_alone_on_the_last_line_and_belongs_to_no_restaurant(
-    cli: Cli, admin: Connection
+    cli: Cli, admin: Connection, operator: OperatorDatabase
 ) -> None:
     result = cli("keys", "create", "--role", "admin")
 
     assert result.code == 0, result.err
     key = last_line(result.out)
     assert KEY.fullmatch(key)
-    principal = authenticate(admin, PLACEHOLDER_SECRET, key)
+    principal = authenticate(operator, PLACEHOLDER_SECRET, key)
     assert principal is not None
     assert principal.role is Role.ADMIN
     assert principal.restaurant_id is None
@@ -135,7 +136,7 @@ def test_keys_create_refuses_a_key_that_makes_no_sense(
 
 
 def test_keys_list_shows_a_key_by_its_prefix_and_revoke_stops_it(
-    cli: Cli, admin: Connection, restaurant_id: object
+    cli: Cli, admin: Connection, operator: OperatorDatabase, restaurant_id: object
 ) -> None:
     key = last_line(cli("keys", "create", "--role", "staff", "--restaurant", SLUG).out)
     prefix = key[:12]
@@ -152,7 +153,7 @@ def test_keys_list_shows_a_key_by_its_prefix_and_revoke_stops_it(
 
     assert revoked.code == 0, revoked.err
     assert f"revoked {prefix}" in revoked.out
-    assert authenticate(admin, PLACEHOLDER_SECRET, key) is None
+    assert authenticate(operator, PLACEHOLDER_SECRET, key) is None
 
 
 # --- flags -----------------------------------------------------------------------------

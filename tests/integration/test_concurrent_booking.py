@@ -1,24 +1,25 @@
 """Bookings racing for one slot: real threads, real PostgreSQL (DESIGN section 3).
 
-A storm is many ``BookingService.book`` calls for the same White Horse slot, released
+A storm is many ``book`` calls for the same White Horse slot, released
 together by a barrier from threads of their own, ``POOL`` of them in a transaction at once.
 With the per-day lock and the exclusion constraint, exactly as many succeed as the floor
 can seat, every other answer is no-availability, and no table is ever allocated twice.
 
 The negative control (STYLE habit 4) shows that this is the lock's and the constraint's
-doing, not luck: switch both off and the same storm double-books tables. To make that race
-reliable rather than a matter of scheduling, ``SlowReading`` sleeps for a moment after
-reading the day's occupancy, widening the window between "this table is free" and the
-insert that takes it, as a busy database or a slow network would. The same widened window
-is used with only one of the two protections on, to show that each holds by itself.
+doing, not luck: switch both off (a day lock that locks nothing, the constraint dropped)
+and the same storm double-books tables. To make that race reliable rather than a matter
+of scheduling, ``slow_reading`` sleeps for a moment after reading the day's occupancy,
+widening the window between "this table is free" and the insert that takes it, as a busy
+database or a slow network would. The same widened window is used with only one of the
+two protections on, to show that each holds by itself.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from time import sleep
@@ -28,13 +29,18 @@ from uuid import UUID, uuid4
 import pytest
 from prometheus_client import REGISTRY
 
+from reserve.api.problems import problem_of
+from reserve.db import allocations
 from reserve.db.database import Connection, Database, connect
 from reserve.db.venues import save_venue
-from reserve.domain.allocator import Occupancy
+from reserve.domain.access import Principal, Role
+from reserve.domain.booking import Guest, Status
 from reserve.domain.errors import IdempotencyKeyInUse, NoAvailability
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest, Outcome
-from reserve.services.keys import Principal, Role
-from reserve.services.venue_state import VenueState, VenueStates
+from reserve.services.authorisation import Caller
+from reserve.services.availability import day_availability
+from reserve.services.booking import Booked, BookingRequest, book
+from reserve.services.context import Context
+from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 SLUG = "white-horse"
@@ -44,36 +50,45 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 SECRET = "test-secret"
 STORM = 60  # requests per storm: well above the 21 to 29 single tables a party of 2-4 fits
 POOL = 20  # connections: this many transactions are in flight at once
-READ_TO_WRITE_DELAY = 0.02  # seconds SlowReading waits after reading occupancy
+READ_TO_WRITE_DELAY = 0.02  # seconds slow_reading waits after reading occupancy
 
 
 def fixed_clock() -> datetime:
     return NOW
 
 
-class SlowReading(BookingService):
-    """Reads the day's occupancy, then pauses before deciding and writing.
+def no_day_lock(conn: Connection, restaurant_id: UUID, days: Sequence[date]) -> None:
+    """The negative control's day lock: it locks nothing."""
+
+
+@contextmanager
+def slow_reading() -> Iterator[None]:
+    """Inside the block, reading the day's occupancy pauses before the booking decides and
+    writes.
 
     Without the pause the unprotected race still happens, but only when the scheduler
     happens to interleave two transactions between their read and their insert; 20 ms is
     ample for every transaction in flight to read the same floor before any of them writes.
     """
+    read = allocations.purge_and_read
 
-    def _occupancy(
-        self, conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
-    ) -> Occupancy:
-        occupancy = super()._occupancy(conn, state, day, now, purge=purge)
+    def slowly(*args: Any, **kwargs: Any) -> tuple[int, list[allocations.Taken]]:
+        taken = read(*args, **kwargs)
         sleep(READ_TO_WRITE_DELAY)
-        return occupancy
+        return taken
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(allocations, "purge_and_read", slowly)
+        yield
 
 
 @dataclass(frozen=True)
 class Storm:
-    booked: list[Outcome]
+    booked: list[Booked]
     refused: list[NoAvailability]
 
     def tables(self) -> list[tuple[str, ...]]:
-        return sorted(tuple(outcome.body["tables"]) for outcome in self.booked)
+        return sorted(booked.booking.tables for booked in self.booked)
 
 
 def request(party_size: int, number: int) -> BookingRequest:
@@ -94,23 +109,27 @@ def load_white_horse(admin: Connection, slug: str = SLUG) -> UUID:
 
 
 @contextmanager
-def booking_service(
-    url: str, kind: type[BookingService] = BookingService, *, serialise: bool = True
-) -> Iterator[BookingService]:
+def booking_context(url: str, *, serialise: bool = True, slow: bool = False) -> Iterator[Context]:
+    """The use cases' context over a pool of ``POOL``; not ``serialise``, the day lock locks
+    nothing; ``slow``, every occupancy read pauses before the decision."""
     database = Database(url, min_size=POOL, max_size=POOL, timeout=10.0)
     database.open(wait=True)  # every connection made before the storm starts
+    context = Context(database, VenueStates(), SECRET, clock=fixed_clock)
+    if not serialise:
+        context = replace(context, day_lock=no_day_lock)
     try:
-        yield kind(database, VenueStates(), SECRET, clock=fixed_clock, serialise=serialise)
+        with slow_reading() if slow else nullcontext():
+            yield context
     finally:
         database.close()
 
 
-def storm(calls: list[Callable[[], Outcome]]) -> Storm:
+def storm(calls: list[Callable[[], Booked]]) -> Storm:
     """Run ``calls`` at once, one thread each; any answer but a booking or no-availability
     (an error of any other kind) fails the test."""
     start = threading.Barrier(len(calls))
 
-    def run(call: Callable[[], Outcome]) -> Outcome | NoAvailability:
+    def run(call: Callable[[], Booked]) -> Booked | NoAvailability:
         start.wait()
         try:
             return call()
@@ -119,31 +138,31 @@ def storm(calls: list[Callable[[], Outcome]]) -> Storm:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         answers = [future.result() for future in [pool.submit(run, call) for call in calls]]
-    booked = [answer for answer in answers if isinstance(answer, Outcome)]
+    booked = [answer for answer in answers if isinstance(answer, Booked)]
     refused = [answer for answer in answers if isinstance(answer, NoAvailability)]
     return Storm(booked, refused)
 
 
 def booking_storm(
-    service: BookingService,
+    context: Context,
     parties: list[int],
     caller: Caller | None = None,
     slug: str = SLUG,
 ) -> Storm:
     caller = caller or Caller()  # a guest
 
-    def book(number: int, party_size: int) -> Callable[[], Outcome]:
-        return lambda: service.book(slug, request(party_size, number), str(uuid4()), caller)
+    def booking(number: int, party_size: int) -> Callable[[], Booked]:
+        return lambda: book(context, slug, request(party_size, number), str(uuid4()), caller)
 
-    return storm([book(number, size) for number, size in enumerate(parties)])
+    return storm([booking(number, size) for number, size in enumerate(parties)])
 
 
-def book_serially(service: BookingService, parties: list[int], slug: str) -> list[Outcome]:
+def book_serially(context: Context, parties: list[int], slug: str) -> list[Booked]:
     """The same requests one after another: what the floor can seat, decided without a race."""
     booked = []
     for number, size in enumerate(parties):
         try:
-            booked.append(service.book(slug, request(size, number), str(uuid4()), Caller()))
+            booked.append(book(context, slug, request(size, number), str(uuid4()), Caller()))
         except NoAvailability:
             continue
     return booked
@@ -199,18 +218,18 @@ def test_a_storm_books_exactly_what_the_floor_can_seat(
     load_white_horse(admin, "serial-copy")
     parties = [party_size] * STORM
 
-    with booking_service(database_url) as service:
-        raced = booking_storm(service, parties)
-        serial = book_serially(service, parties, "serial-copy")
+    with booking_context(database_url) as context:
+        raced = booking_storm(context, parties)
+        serial = book_serially(context, parties, "serial-copy")
 
     assert 0 < len(serial) < STORM  # the storm is larger than the floor
     assert len(raced.booked) == len(serial)
     assert len(raced.refused) == STORM - len(serial)
     # The allocator is deterministic, so the race seats the parties exactly where one-by-one
     # booking does: no table lost to the race, none shared.
-    assert raced.tables() == sorted(tuple(outcome.body["tables"]) for outcome in serial)
-    assert all(outcome.status == 201 for outcome in raced.booked)
-    assert all(error.problem_type == "no-availability" for error in raced.refused)
+    assert raced.tables() == sorted(booked.booking.tables for booked in serial)
+    assert all(booked.booking.status is Status.CONFIRMED for booked in raced.booked)
+    assert all(problem_of(error) == ("no-availability", 409) for error in raced.refused)
     assert confirmed_bookings(admin, restaurant_id) == len(serial)
     assert overlaps(admin) == []
 
@@ -221,19 +240,19 @@ def test_a_mixed_storm_of_staff_bookings_fills_the_floor_without_overlaps(
     restaurant_id = load_white_horse(admin)
     parties = [2, 3, 4] * (STORM // 3)
 
-    with booking_service(database_url) as service:
-        raced = booking_storm(service, parties, staff_of(restaurant_id))
+    with booking_context(database_url) as context:
+        raced = booking_storm(context, parties, staff_of(restaurant_id))
         # Every refusal was right: afterwards no party of 2, 3 or 4 can be seated at 19:00.
         for size in (2, 3, 4):
-            _, slots = service.availability(SLUG, MONDAY, size)
+            slots = day_availability(context, SLUG, MONDAY, size)
             at_seven = [slot for slot in slots if slot.offered.local_time == SEVEN_PM]
             assert [slot.available for slot in at_seven] == [False]
             with pytest.raises(NoAvailability):
-                service.book(SLUG, request(size, 999), str(uuid4()), Caller())
+                book(context, SLUG, request(size, 999), str(uuid4()), Caller())
 
     assert len(raced.booked) + len(raced.refused) == STORM
     assert raced.refused  # the floor ran out
-    seated = sum(outcome.body["party_size"] for outcome in raced.booked)
+    seated = sum(booked.booking.party_size for booked in raced.booked)
     assert seated > 0
     assert confirmed_bookings(admin, restaurant_id) == len(raced.booked)
     assert overlaps(admin) == []
@@ -248,8 +267,8 @@ def test_without_the_lock_or_the_constraint_a_storm_double_books_tables(
     load_white_horse(scratch)
     drop_the_constraint(scratch)
 
-    with booking_service(fresh_database_url, SlowReading, serialise=False) as service:
-        raced = booking_storm(service, [2] * STORM)
+    with booking_context(fresh_database_url, serialise=False, slow=True) as context:
+        raced = booking_storm(context, [2] * STORM)
 
     breaches = overlaps(scratch)
     print(f"negative control: {len(raced.booked)} booked, {len(breaches)} overlapping pairs")
@@ -263,21 +282,21 @@ def test_the_lock_alone_prevents_double_booking(
     load_white_horse(scratch, "serial-copy")
     drop_the_constraint(scratch)
 
-    with booking_service(fresh_database_url, SlowReading) as service:
-        raced = booking_storm(service, [2] * STORM)
-        serial = book_serially(service, [2] * STORM, "serial-copy")
+    with booking_context(fresh_database_url, slow=True) as context:
+        raced = booking_storm(context, [2] * STORM)
+        serial = book_serially(context, [2] * STORM, "serial-copy")
 
     assert overlaps(scratch) == []
     assert len(raced.booked) == len(serial)
-    assert raced.tables() == sorted(tuple(outcome.body["tables"]) for outcome in serial)
+    assert raced.tables() == sorted(booked.booking.tables for booked in serial)
 
 
 def test_the_constraint_alone_prevents_double_booking(admin: Connection, database_url: str) -> None:
     load_white_horse(admin)
     caught_before = exclusion_conflicts()
 
-    with booking_service(database_url, SlowReading, serialise=False) as service:
-        raced = booking_storm(service, [2] * STORM)
+    with booking_context(database_url, serialise=False, slow=True) as context:
+        raced = booking_storm(context, [2] * STORM)
 
     assert overlaps(admin) == []
     assert raced.booked
@@ -296,24 +315,27 @@ def test_concurrent_retries_of_one_request_book_once(admin: Connection, database
     same = request(4, 1)
     start = threading.Barrier(20)
 
-    def send(service: BookingService) -> Outcome | IdempotencyKeyInUse:
+    def send(context: Context) -> Booked | IdempotencyKeyInUse:
         start.wait()
         try:
-            return service.book(SLUG, same, key, Caller())
+            return book(context, SLUG, same, key, Caller())
         except IdempotencyKeyInUse as busy:
             return busy
 
-    with booking_service(database_url) as service, ThreadPoolExecutor(max_workers=20) as pool:
-        answers = [f.result() for f in [pool.submit(send, service) for _ in range(20)]]
+    with booking_context(database_url) as context, ThreadPoolExecutor(max_workers=20) as pool:
+        answers = [f.result() for f in [pool.submit(send, context) for _ in range(20)]]
 
-    outcomes = [answer for answer in answers if isinstance(answer, Outcome)]
+    outcomes = [answer for answer in answers if isinstance(answer, Booked)]
     originals = [outcome for outcome in outcomes if not outcome.replayed]
     replays = [outcome for outcome in outcomes if outcome.replayed]
     in_use = [answer for answer in answers if isinstance(answer, IdempotencyKeyInUse)]
     assert len(originals) == 1
-    assert originals[0].status == 201
+    assert originals[0].booking.status is Status.CONFIRMED
     assert len(replays) + len(in_use) == 19
     for replay in replays:
-        assert (replay.status, replay.body) == (201, originals[0].body)
+        assert (replay.booking, replay.manage_token) == (
+            originals[0].booking,
+            originals[0].manage_token,
+        )
     assert confirmed_bookings(admin, restaurant_id) == 1
     assert overlaps(admin) == []

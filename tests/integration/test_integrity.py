@@ -17,14 +17,18 @@ from typer.testing import CliRunner
 from reserve.cli import integrity as integrity_cli
 from reserve.cli import main as cli_main
 from reserve.cli import prune as prune_cli
-from reserve.db.database import Connection, Database, connect
+from reserve.db.database import Connection, Database, OperatorDatabase, connect
 from reserve.db.venues import save_venue
+from reserve.domain.access import Principal, Role
+from reserve.domain.booking import Guest
 from reserve.domain.errors import ConfigurationError, NotFound
 from reserve.services import integrity
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest
+from reserve.services.authorisation import Caller
+from reserve.services.booking import BookingRequest, book
+from reserve.services.changes import cancel
+from reserve.services.context import Context
 from reserve.services.flags import set_override
 from reserve.services.integrity import check_integrity
-from reserve.services.keys import Principal, Role
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -55,15 +59,15 @@ def populate(url: str) -> Booked:
     database = Database(url, min_size=1, max_size=2)
     database.open()
     try:
-        service = BookingService(database, VenueStates(), "test-secret", clock=lambda: NOW)
+        context = Context(database, VenueStates(), "test-secret", clock=lambda: NOW)
         ids = {}
         for key, party, at in (("lunch", 2, 12), ("d2", 2, 19), ("d4", 4, 19), ("d12", 12, 19)):
             request = BookingRequest(party, MONDAY, time(at), Guest("Ada", "ada@example.com"))
-            ids[key] = UUID(service.book("white-horse", request, key, Caller()).body["id"])
+            ids[key] = book(context, "white-horse", request, key, Caller()).booking.id
         cancelled = BookingRequest(6, MONDAY, time(20), Guest("Bo", "bo@example.com"))
-        gone = UUID(service.book("white-horse", cancelled, "c6", Caller()).body["id"])
+        gone = book(context, "white-horse", cancelled, "c6", Caller()).booking.id
         staff = Caller(Principal(uuid4(), Role.STAFF, restaurant_id))
-        service.cancel(gone, staff)
+        cancel(context, gone, staff)
     finally:
         database.close()
     with connect(url) as conn:
@@ -107,8 +111,7 @@ def operator(booked: Booked) -> Iterator[Connection]:
 
 
 def report(url: str, restaurant: str | None = None) -> integrity.IntegrityReport:
-    with connect(url) as conn:
-        return check_integrity(conn, restaurant)
+    return check_integrity(OperatorDatabase(url), restaurant)
 
 
 def failing(found: integrity.IntegrityReport) -> dict[str, int]:
@@ -200,8 +203,8 @@ def test_an_unknown_restaurant_is_one_line_and_exit_1(reserve: Cli, booked: Book
     assert result.code == 1
     assert result.err.strip() == "error: no restaurant 'unknown'"
     assert result.out == ""
-    with connect(booked.url) as conn, pytest.raises(NotFound):
-        check_integrity(conn, "unknown")
+    with pytest.raises(NotFound):
+        check_integrity(OperatorDatabase(booked.url), "unknown")
 
 
 def test_a_database_without_restaurants_is_clean(database_url: str) -> None:
@@ -217,8 +220,8 @@ def test_the_application_role_is_refused_rather_than_shown_an_empty_database(
     database = Database(booked.url, min_size=1, max_size=1)
     database.open()
     try:
-        with database.transaction() as conn, pytest.raises(ConfigurationError, match="owns"):
-            check_integrity(conn)
+        with pytest.raises(ConfigurationError, match="owns"):
+            check_integrity(database)
     finally:
         database.close()
 
@@ -419,7 +422,8 @@ def test_tables_that_are_not_adjacent_break_the_adjacency_mode_unless_it_is_off(
     (violation,) = report(booked.url).check(integrity.BROKEN_COMBINATIONS).violations
     assert violation.details["problems"] == ["not connected (allocator.adjacency_mode)"]
 
-    set_override(operator, booked.restaurant_id, "allocator.require_adjacency", "false")
+    operator_database = OperatorDatabase(booked.url)
+    set_override(operator_database, "white-horse", "allocator.require_adjacency", "false")
     assert report(booked.url).check(integrity.BROKEN_COMBINATIONS).ok
 
 

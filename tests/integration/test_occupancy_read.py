@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reserve.db import bookings as store
+from reserve.db import allocations
 from reserve.db.database import Connection, Database
 from reserve.db.venues import save_venue
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -56,7 +56,7 @@ def test_a_days_occupancy_is_read_through_the_window_start_index(
     now = datetime(2026, 6, 1, tzinfo=UTC)
     parameters = {
         "r": saved.restaurant_id,
-        "earliest": start - store.LONGEST_WINDOW,
+        "earliest": start - allocations.LONGEST_WINDOW,
         "start": start,
         "end": end,
         "now": now,
@@ -67,9 +67,9 @@ def test_a_days_occupancy_is_read_through_the_window_start_index(
         # As a request runs it: the application role, scoped, row-level security applying.
         with database.transaction(saved.restaurant_id) as conn:
             row = conn.execute(
-                "EXPLAIN (FORMAT JSON) " + store.OCCUPIED_WINDOWS, parameters
+                "EXPLAIN (FORMAT JSON) " + allocations.OCCUPIED, parameters
             ).fetchone()
-            windows = store.occupied_windows(conn, saved.restaurant_id, start, end, now)
+            windows = allocations.occupied(conn, saved.restaurant_id, start, end, now)
     finally:
         database.close()
 

@@ -4,20 +4,26 @@ background allocator, or left for staff when the party needs their approval."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from reserve.db.database import Connection, Database
 from reserve.db.venues import save_venue
+from reserve.domain.access import Principal, Role
 from reserve.domain.allocator import Plan
-from reserve.domain.booking import Status
+from reserve.domain.booking import Guest, Status
 from reserve.domain.errors import SelectorTimeout
-from reserve.domain.timing import OfferedTime
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest
-from reserve.services.keys import Principal, Role
-from reserve.services.venue_state import VenueState, VenueStates
+from reserve.services import seating
+from reserve.services.authorisation import Caller
+from reserve.services.booking import BookingRequest, book
+from reserve.services.changes import get_booking, set_status
+from reserve.services.context import Context
+from reserve.services.pending import retry_pending
+from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 MONDAY = date(2026, 12, 7)
@@ -25,33 +31,34 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 GUEST = Caller()
 
 
-class SlowFirstSearch(BookingService):
+class SlowFirstSearch:
     """A table search that runs past the selector timeout (with fail_hard) the first time."""
 
-    searches = 0
+    def __init__(self) -> None:
+        self.searches = 0
+        self.allocate = seating.allocate
 
-    def _allocate(
-        self,
-        conn: Connection,
-        state: VenueState,
-        offered: OfferedTime,
-        party_size: int,
-        zone: str | None,
-    ) -> Plan:
-        SlowFirstSearch.searches += 1
-        if SlowFirstSearch.searches == 1:
+    def __call__(self, *args: Any, **kwargs: Any) -> Plan | None:
+        self.searches += 1
+        if self.searches == 1:
             raise SelectorTimeout("the table search took longer than 200 ms")
-        return super()._allocate(conn, state, offered, party_size, zone)
+        return self.allocate(*args, **kwargs)
 
 
 @pytest.fixture
-def service(database_url: str, admin: Connection) -> Iterator[SlowFirstSearch]:
+def search(monkeypatch: pytest.MonkeyPatch) -> SlowFirstSearch:
+    slow = SlowFirstSearch()
+    monkeypatch.setattr(seating, "allocate", slow)
+    return slow
+
+
+@pytest.fixture
+def context(database_url: str, admin: Connection, search: SlowFirstSearch) -> Iterator[Context]:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    SlowFirstSearch.searches = 0
     database = Database(database_url, min_size=1, max_size=2)
     database.open()
     try:
-        yield SlowFirstSearch(database, VenueStates(), "test-secret", clock=lambda: NOW)
+        yield Context(database, VenueStates(), "test-secret", clock=lambda: NOW)
     finally:
         database.close()
 
@@ -66,57 +73,49 @@ def staff_of(admin: Connection) -> Caller:
     return Caller(Principal(uuid4(), Role.STAFF, row["id"]))
 
 
-def test_a_search_past_the_selector_timeout_is_accepted_as_pending(
-    service: SlowFirstSearch,
-) -> None:
-    outcome = service.book("white-horse", request(4), "k1", GUEST)
-    assert outcome.status == 202
-    assert outcome.body["status"] == Status.PENDING
-    assert outcome.body["pending_reason"] == "allocation"
-    assert outcome.body["tables"] == []
+def test_a_search_past_the_selector_timeout_is_accepted_as_pending(context: Context) -> None:
+    booking = book(context, "white-horse", request(4), "k1", GUEST).booking
+    assert booking.status is Status.PENDING
+    assert booking.pending_reason == "allocation"
+    assert booking.tables == ()
 
 
 def test_the_background_allocator_seats_a_booking_left_pending_for_want_of_time(
-    service: SlowFirstSearch, admin: Connection
+    context: Context, admin: Connection
 ) -> None:
-    pending = service.book("white-horse", request(4), "k1", GUEST)
-    assert service.retry_pending() == 1
-    seated = service.get(UUID(pending.body["id"]), staff_of(admin))
-    assert seated["status"] == Status.CONFIRMED
-    assert len(seated["tables"]) == 1
+    pending = book(context, "white-horse", request(4), "k1", GUEST).booking
+    assert retry_pending(context) == 1
+    seated = get_booking(context, pending.id, staff_of(admin))
+    assert seated.status is Status.CONFIRMED
+    assert len(seated.tables) == 1
     history = admin.execute(
-        "SELECT from_status, to_status FROM booking_status_history ORDER BY id"
+        "SELECT from_status, to_status, actor FROM booking_status_history ORDER BY id"
     ).fetchall()
     assert history == [
-        {"from_status": None, "to_status": "pending"},
-        {"from_status": "pending", "to_status": "confirmed"},
+        {"from_status": None, "to_status": "pending", "actor": "guest"},
+        {"from_status": "pending", "to_status": "confirmed", "actor": "system:allocator"},
     ]
-    assert service.retry_pending() == 0
+    assert retry_pending(context) == 0
 
 
 def test_a_party_waiting_for_staff_approval_is_not_seated_by_the_background_allocator(
-    service: SlowFirstSearch, admin: Connection
+    context: Context, admin: Connection, search: SlowFirstSearch
 ) -> None:
-    SlowFirstSearch.searches = 1  # no slow search here
-    outcome = service.book("white-horse", request(14), "k2", GUEST)
-    assert outcome.status == 202
-    assert outcome.body["pending_reason"] == "approval"
-    assert service.retry_pending() == 0
-    approved = service.set_status(UUID(outcome.body["id"]), Status.CONFIRMED, staff_of(admin))
-    assert approved["status"] == Status.CONFIRMED
-    assert approved["tables"]
+    search.searches = 1  # no slow search here
+    booking = book(context, "white-horse", request(14), "k2", GUEST).booking
+    assert booking.status is Status.PENDING
+    assert booking.pending_reason == "approval"
+    assert retry_pending(context) == 0
+    approved = set_status(context, booking.id, Status.CONFIRMED, staff_of(admin))
+    assert approved.status is Status.CONFIRMED
+    assert approved.tables
 
 
 def test_the_background_allocator_gives_up_shortly_before_the_start(
-    admin: Connection, service: SlowFirstSearch
+    admin: Connection, context: Context
 ) -> None:
-    pending = service.book("white-horse", request(4), "k1", GUEST)
-    late = SlowFirstSearch(
-        service.database,
-        service.states,
-        service.secret,
-        clock=lambda: datetime(2026, 12, 7, 18, 50, tzinfo=UTC),
-    )
-    assert late.retry_pending() == 0
-    still = service.get(UUID(pending.body["id"]), staff_of(admin))
-    assert still["status"] == Status.PENDING
+    pending = book(context, "white-horse", request(4), "k1", GUEST).booking
+    late = replace(context, clock=lambda: datetime(2026, 12, 7, 18, 50, tzinfo=UTC))
+    assert retry_pending(late) == 0
+    still = get_booking(context, pending.id, staff_of(admin))
+    assert still.status is Status.PENDING

@@ -18,9 +18,14 @@ from reserve.cli import integrity as integrity_cli
 from reserve.cli import main as cli_main
 from reserve.cli import prune as prune_cli
 from reserve.config import Settings
-from reserve.db.database import Connection, Database
+from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
-from reserve.services.bookings import BookingRequest, BookingService, Caller, Guest
+from reserve.domain.booking import Guest
+from reserve.services.authorisation import Caller
+from reserve.services.booking import BookingRequest
+from reserve.services.booking import book as make_booking
+from reserve.services.context import Context
+from reserve.services.holds import place_hold
 from reserve.services.prune import PruneResult, prune
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -41,17 +46,17 @@ def database(database_url: str, admin: Connection) -> Iterator[Database]:
     database.close()
 
 
-def service_at(database: Database, now: datetime) -> BookingService:
-    return BookingService(database, VenueStates(), "test-secret", clock=lambda: now)
+def context_at(database: Database, now: datetime) -> Context:
+    return Context(database, VenueStates(), "test-secret", clock=lambda: now)
 
 
-def book(service: BookingService, key: str, at: int) -> None:
+def book(context: Context, key: str, at: int) -> None:
     request = BookingRequest(2, MONDAY, time(at), Guest("Ada", "ada@example.com"))
-    service.book("white-horse", request, key, Caller())
+    make_booking(context, "white-horse", request, key, Caller())
 
 
-def hold(service: BookingService, at: int) -> UUID:
-    return UUID(service.hold("white-horse", 2, MONDAY, time(at), None)["id"])
+def hold(context: Context, at: int) -> UUID:
+    return place_hold(context, "white-horse", 2, MONDAY, time(at), None).id
 
 
 def keys(admin: Connection) -> set[str]:
@@ -86,24 +91,24 @@ def expire_hold(admin: Connection, hold_id: UUID, at: datetime) -> None:
 def stocked(database: Database, admin: Connection) -> tuple[UUID, UUID]:
     """Three bookings made at NOW, one result made 31 days before and one 29; a hold that
     expires 2 minutes after NOW and one 2 hours after."""
-    service = service_at(database, NOW)
+    context = context_at(database, NOW)
     for key, at in (("old", 12), ("recent", 13), ("new", 14)):
-        book(service, key, at)
+        book(context, key, at)
     age_result(admin, "old", NOW - timedelta(days=31))
     age_result(admin, "recent", NOW - timedelta(days=29))
     age_result(admin, "new", NOW)
-    expired, live = hold(service, 19), hold(service, 20)
+    expired, live = hold(context, 19), hold(context, 20)
     expire_hold(admin, live, NOW + timedelta(hours=2))
     return expired, live
 
 
 def test_old_results_and_expired_holds_go_and_the_rest_stays(
-    admin: Connection, stocked: tuple[UUID, UUID]
+    admin: Connection, operator: OperatorDatabase, stocked: tuple[UUID, UUID]
 ) -> None:
     expired, live = stocked
     assert hold_allocations(admin, expired) == 1
 
-    result = prune(admin, NOW + timedelta(minutes=30))
+    result = prune(operator, NOW + timedelta(minutes=30))
 
     assert result == PruneResult(results_deleted=1, holds_deleted=1)
     assert keys(admin) == {"recent", "new"}
@@ -112,8 +117,10 @@ def test_old_results_and_expired_holds_go_and_the_rest_stays(
     assert hold_allocations(admin, live) == 1
 
 
-def test_a_shorter_retention_takes_more(admin: Connection, stocked: tuple[UUID, UUID]) -> None:
-    result = prune(admin, NOW, timedelta(days=10))
+def test_a_shorter_retention_takes_more(
+    admin: Connection, operator: OperatorDatabase, stocked: tuple[UUID, UUID]
+) -> None:
+    result = prune(operator, NOW, timedelta(days=10))
 
     assert result.results_deleted == 2
     assert keys(admin) == {"new"}
@@ -126,14 +133,14 @@ def test_the_application_role_can_prune_every_restaurant_unscoped(
     # would show it nothing, so the deletes go through reserve_prune.
     with database.transaction() as conn:
         assert conn.execute("SELECT count(*) AS n FROM holds").fetchone() == {"n": 0}
-        result = prune(conn, NOW + timedelta(minutes=30))
+    result = prune(database, NOW + timedelta(minutes=30))
 
     assert result == PruneResult(results_deleted=1, holds_deleted=1)
     assert holds(admin) == {stocked[1]}
 
 
-def test_nothing_to_prune_removes_nothing(admin: Connection, database: Database) -> None:
-    assert prune(admin, NOW) == PruneResult(0, 0)
+def test_nothing_to_prune_removes_nothing(operator: OperatorDatabase, database: Database) -> None:
+    assert prune(operator, NOW) == PruneResult(0, 0)
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -193,10 +200,10 @@ def test_the_server_prunes_in_the_background(
     expired, live = stocked
     settings = Settings(database_url=database_url, env="test", prune_seconds=0.05)
     database = Database(database_url, min_size=1, max_size=2)
-    service = BookingService(
+    context = Context(
         database, VenueStates(), "test-secret", clock=lambda: NOW + timedelta(minutes=30)
     )
-    app = create_app(settings, database, service)
+    app = create_app(settings, database, context)
 
     with TestClient(app):
         deadline = clock.monotonic() + 10

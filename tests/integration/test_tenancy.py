@@ -152,8 +152,8 @@ def _fill_every_table(admin: Connection, slug: str) -> UUID:
         )
     admin.execute(
         "INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key,"
-        " request_hash, response_status, response_body, booking_id)"
-        " VALUES (%s, 'key-1', '\\x01', 201, '{}', %s)",
+        " request_hash, result, booking_id)"
+        " VALUES (%s, 'key-1', '\\x01', '{}', %s)",
         (rid, booking),
     )
     admin.execute(

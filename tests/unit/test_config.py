@@ -7,6 +7,7 @@ import os
 import pytest
 from pydantic import ValidationError
 
+from reserve.api.problems import problem_of
 from reserve.config import (
     FLAGS,
     PLACEHOLDER_SECRET,
@@ -154,8 +155,7 @@ def test_a_malformed_value_is_refused_naming_the_flag(name: str, raw: object) ->
         parse_flag_value(name, raw)
 
     assert name in str(refused.value)
-    assert refused.value.status == 422
-    assert refused.value.problem_type == "validation-error"
+    assert problem_of(refused.value) == ("validation-error", 422)
 
 
 def test_an_unknown_flag_is_refused_with_the_list_of_known_ones() -> None:

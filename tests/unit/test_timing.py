@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reserve
+from reserve.api.problems import problem_of
 from reserve.domain.errors import OutsideServiceHours, TooFarAhead, TooLate
 from reserve.domain.timing import (
     OfferedTime,
@@ -142,7 +143,7 @@ def test_a_start_off_the_slot_grid_is_refused() -> None:
     with pytest.raises(OutsideServiceHours, match="every 15 minutes from 12:00") as refused:
         offered_time(white_horse(), MONDAY, time(12, 7), 2)
 
-    assert refused.value.problem_type == "outside-service-hours"
+    assert problem_of(refused.value) == ("outside-service-hours", 422)
 
 
 def test_a_start_with_seconds_is_off_the_grid() -> None:

@@ -21,9 +21,10 @@ from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
-from reserve.services.bookings import BookingService
+from reserve.services.context import Context
 from reserve.services.keys import Principals
-from reserve.services.prune import PruneResult, prune
+from reserve.services.pending import retry_pending
+from reserve.services.prune import prune
 from reserve.services.venue_state import VenueStates
 
 log = logging.getLogger("reserve.api")
@@ -34,20 +35,19 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
-    service: BookingService | None = None,
+    context: Context | None = None,
     *,
     background: bool = True,
 ) -> FastAPI:
     """The app; without arguments it reads the environment (``uvicorn --factory``).
+    ``context`` is what the use cases are given (by default over ``database``).
 
     ``background`` runs the allocator that keeps retrying pending bookings, and the pruner
     that removes old confirmation results and expired holds.
     """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
-    service = service or BookingService(
-        database, VenueStates(), settings.secret_key.get_secret_value()
-    )
+    context = context or Context(database, VenueStates(), settings.secret_key.get_secret_value())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,13 +56,13 @@ def create_app(
         # Endpoints are plain functions run in threads. A thread beyond the pool's
         # connections would only wait for one while contending for the GIL with the
         # threads that hold them; requests queue in the event loop instead.
-        to_thread.current_default_thread_limiter().total_tokens = database.pool.max_size
+        to_thread.current_default_thread_limiter().total_tokens = database.max_size
         metrics.UP.set(1)
         tasks: list[asyncio.Task[None]] = []
         if background:
             tasks = [
-                asyncio.create_task(_retry_pending(service, settings.pending_retry_seconds)),
-                asyncio.create_task(_prune(service, settings.prune_seconds)),
+                asyncio.create_task(_retry_pending(context, settings.pending_retry_seconds)),
+                asyncio.create_task(_prune(context, settings.prune_seconds)),
             ]
         try:
             yield
@@ -82,7 +82,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.bookings = service
+    app.state.context = context
     app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
     app.state.principals = Principals()
     problems.install(app)
@@ -130,11 +130,11 @@ class RequestTimer:
             )
 
 
-async def _retry_pending(service: BookingService, every: float) -> None:
+async def _retry_pending(context: Context, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            seated = await asyncio.to_thread(service.retry_pending)
+            seated = await asyncio.to_thread(retry_pending, context)
         except Exception:  # the loop must outlive a bad round (the database away, say)
             log.exception("retrying pending bookings failed")
             continue
@@ -143,11 +143,11 @@ async def _retry_pending(service: BookingService, every: float) -> None:
             log.info("seated %d pending bookings", seated)
 
 
-async def _prune(service: BookingService, every: float) -> None:
+async def _prune(context: Context, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            pruned = await asyncio.to_thread(_prune_once, service)
+            pruned = await asyncio.to_thread(prune, context.database, context.clock())
         except Exception:  # the loop must outlive a bad round (the database away, say)
             log.exception("pruning failed")
             continue
@@ -159,8 +159,3 @@ async def _prune(service: BookingService, every: float) -> None:
                 pruned.results_deleted,
                 pruned.holds_deleted,
             )
-
-
-def _prune_once(service: BookingService) -> PruneResult:
-    with service.database.transaction() as conn:
-        return prune(conn, service.clock())

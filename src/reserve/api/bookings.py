@@ -1,6 +1,6 @@
 """Public booking routes: availability, holds, bookings and a guest's own booking.
 
-Routes read their input, call one method of the booking service, and shape the answer.
+Routes read their input, call one use case, and shape the answer.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from reserve.api.deps import BookingsDep, CallerDep
+from reserve.api.deps import CallerDep, ContextDep
 from reserve.api.schemas import (
     AvailabilityOut,
     BookingIn,
@@ -23,7 +23,10 @@ from reserve.api.schemas import (
     SlotOut,
     clock_time,
 )
-from reserve.services.bookings import BookingRequest, Guest
+from reserve.domain.booking import Guest, Status
+from reserve.services import changes, holds
+from reserve.services.availability import day_availability
+from reserve.services.booking import BookingRequest, book
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
@@ -42,7 +45,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown, or 
 @router.get("/restaurants/{slug}/availability")
 def get_availability(
     slug: str,
-    bookings: BookingsDep,
+    ctx: ContextDep,
     caller: CallerDep,
     date: Annotated[dt.date, Query()],
     party_size: Annotated[int, Query(ge=1, le=1000)],
@@ -50,36 +53,26 @@ def get_availability(
 ) -> AvailabilityOut:
     """Every start time offered on ``date`` to the party, and whether booking it would
     succeed now."""
-    del caller
-    _, slots = bookings.availability(slug, date, party_size, zone)
+    del caller  # asked for its rate limit
+    slots = day_availability(ctx, slug, date, party_size, zone)
     return AvailabilityOut(
-        date=date,
-        party_size=party_size,
-        slots=[
-            SlotOut(
-                time=f"{slot.offered.local_time:%H:%M}",
-                start_at=slot.offered.start_at.isoformat(),
-                available=slot.available,
-            )
-            for slot in slots
-        ],
+        date=date, party_size=party_size, slots=[SlotOut.of(slot) for slot in slots]
     )
 
 
 @router.post("/restaurants/{slug}/holds", status_code=201, responses={409: {}, 422: {}})
-def place_hold(slug: str, body: HoldIn, bookings: BookingsDep, caller: CallerDep) -> HoldOut:
+def place_hold(slug: str, body: HoldIn, ctx: ContextDep, caller: CallerDep) -> HoldOut:
     """Hold tables for a party until ``expires_at``; confirm with a booking naming the hold."""
     del caller
-    return HoldOut.model_validate(
-        bookings.hold(slug, body.party_size, body.date, clock_time(body.time), body.zone)
-    )
+    hold = holds.place_hold(ctx, slug, body.party_size, body.date, clock_time(body.time), body.zone)
+    return HoldOut.of(hold)
 
 
 @router.delete("/holds/{hold_id}", status_code=204, responses=NOT_FOUND)
-def release_hold(hold_id: UUID, bookings: BookingsDep, caller: CallerDep) -> Response:
+def release_hold(hold_id: UUID, ctx: ContextDep, caller: CallerDep) -> Response:
     """Give the held tables back."""
     del caller
-    bookings.release_hold(hold_id)
+    holds.release_hold(ctx, hold_id)
     return Response(status_code=204)
 
 
@@ -92,7 +85,7 @@ def release_hold(hold_id: UUID, bookings: BookingsDep, caller: CallerDep) -> Res
 def make_booking(
     slug: str,
     body: BookingIn,
-    bookings: BookingsDep,
+    ctx: ContextDep,
     caller: CallerDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
@@ -109,39 +102,42 @@ def make_booking(
         zone=body.zone,
         source=body.source,
     )
-    outcome = bookings.book(slug, request, idempotency_key, caller)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+    booked = book(ctx, slug, request, idempotency_key, caller)
+    answer = BookingOut.of(booked.booking, booked.manage_token).model_dump(mode="json")
+    for optional in ("pending_reason", "manage_token"):  # shown only where they apply
+        if answer[optional] is None:
+            del answer[optional]
+    return JSONResponse(
+        answer,
+        status_code=202 if booked.booking.status is Status.PENDING else 201,
+        headers={"Idempotent-Replayed": "true"} if booked.replayed else None,
+    )
 
 
 @router.get("/bookings/{booking_id}", responses=NOT_FOUND)
-def get_booking(booking_id: UUID, bookings: BookingsDep, caller: CallerDep) -> BookingOut:
+def get_booking(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> BookingOut:
     """The booking, to its manage token's holder or its restaurant's staff."""
-    return _out(bookings.get(booking_id, caller))
+    return BookingOut.of(changes.get_booking(ctx, booking_id, caller))
 
 
 @router.patch("/bookings/{booking_id}", responses={**NOT_FOUND, 409: {}})
 def change_booking(
-    booking_id: UUID, body: BookingPatch, bookings: BookingsDep, caller: CallerDep
+    booking_id: UUID, body: BookingPatch, ctx: ContextDep, caller: CallerDep
 ) -> BookingOut:
     """Move or resize the booking in one step; if the new time or size cannot be seated,
     the booking stays as it was."""
-    return _out(
-        bookings.modify(
-            booking_id,
-            caller,
-            party_size=body.party_size,
-            day=body.date,
-            local_time=None if body.time is None else clock_time(body.time),
-        )
+    booking = changes.modify(
+        ctx,
+        booking_id,
+        caller,
+        party_size=body.party_size,
+        day=body.date,
+        local_time=None if body.time is None else clock_time(body.time),
     )
+    return BookingOut.of(booking)
 
 
 @router.post("/bookings/{booking_id}/cancel", responses={**NOT_FOUND, 409: {}})
-def cancel_booking(booking_id: UUID, bookings: BookingsDep, caller: CallerDep) -> BookingOut:
+def cancel_booking(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> BookingOut:
     """Cancel and free the tables; cancelling again changes nothing."""
-    return _out(bookings.cancel(booking_id, caller))
-
-
-def _out(body: dict[str, Any]) -> BookingOut:
-    return BookingOut.model_validate(body)
+    return BookingOut.of(changes.cancel(ctx, booking_id, caller))

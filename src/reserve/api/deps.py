@@ -1,5 +1,5 @@
-"""Dependencies routes declare as ``Annotated`` aliases: the database, the settings, the
-booking service, and who is calling (a staff key, a guest's manage token, or nobody).
+"""Dependencies routes declare as ``Annotated`` aliases: what the services need, and who is
+calling (a staff key, a guest's manage token, or nobody).
 
 They are coroutines: FastAPI runs a plain-function dependency in a worker thread, and a
 request would then queue for a thread (behind requests holding connections) only to read
@@ -15,11 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from reserve import metrics
 from reserve.api.ratelimit import RateLimiter
-from reserve.config import Settings
 from reserve.db.database import Database
+from reserve.domain.access import Principal
 from reserve.domain.errors import RateLimited, Unauthorized
-from reserve.services.bookings import BookingService, Caller
-from reserve.services.keys import Principal, Principals, authenticate
+from reserve.services.authorisation import Caller
+from reserve.services.context import Context
+from reserve.services.keys import Principals, authenticate
+
+
+async def _context(request: Request) -> Context:
+    context: Context = request.app.state.context
+    return context
 
 
 async def _database(request: Request) -> Database:
@@ -27,25 +33,13 @@ async def _database(request: Request) -> Database:
     return database
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _bookings(request: Request) -> BookingService:
-    service: BookingService = request.app.state.bookings
-    return service
-
-
+ContextDep = Annotated[Context, Depends(_context)]
 DatabaseDep = Annotated[Database, Depends(_database)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
-BookingsDep = Annotated[BookingService, Depends(_bookings)]
 
 
 async def _caller(
     request: Request,
-    database: DatabaseDep,
-    settings: SettingsDep,
+    ctx: ContextDep,
     authorization: Annotated[str | None, Header()] = None,
     x_manage_token: Annotated[str | None, Header()] = None,
 ) -> Caller:
@@ -58,8 +52,7 @@ async def _caller(
         principals: Principals = request.app.state.principals
 
         def lookup() -> Principal | None:
-            with database.transaction() as conn:
-                return authenticate(conn, settings.secret_key.get_secret_value(), key)
+            return authenticate(ctx.database, ctx.secret, key)
 
         known, principal = principals.recall(key)
         if not known:  # only a key not seen lately waits for a thread and the database
@@ -72,9 +65,8 @@ async def _caller(
     wait = limiter.check(client)
     if wait is not None:
         metrics.RATE_LIMITED.inc()
-        raise RateLimited(
-            f"more than {settings.public_rate_limit} requests a minute; retry in {wait} s", wait
-        )
+        limit = request.app.state.settings.public_rate_limit
+        raise RateLimited(f"more than {limit} requests a minute; retry in {wait} s", wait)
     return Caller(manage_token=x_manage_token)
 
 

@@ -61,7 +61,7 @@ def problem_of(error: e.ReserveError) -> tuple[str, int]:
     """The problem type and status of ``error``: its class's row, or its nearest ancestor's."""
     for kind in type(error).__mro__:
         if kind in PROBLEMS:
-            return PROBLEMS[kind]  # type: ignore[index]
+            return PROBLEMS[kind]
     raise AssertionError("ReserveError is in the table")
 
 

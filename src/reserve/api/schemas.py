@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from reserve.domain.booking import Source, Status
+from reserve.domain.availability import SlotAvailability
+from reserve.domain.booking import Booking, Source, Status
 from reserve.domain.venue import Venue
+from reserve.services.floor import Block, TableDay
+from reserve.services.holds import Hold
 
 
 class ZoneOut(BaseModel):
@@ -86,7 +89,8 @@ class Health(BaseModel):
 # Instants are sent as the service formats them: RFC 3339 with the venue's UTC offset.
 Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
-Clock = Annotated[
+# A time of day on the venue's clock, HH:MM.
+WallTime = Annotated[
     str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"), Field(examples=["19:30"])
 ]
 # Text PostgreSQL can store: anything but the NUL character.
@@ -107,7 +111,7 @@ class Strict(BaseModel):
 class HoldIn(Strict):
     party_size: PartySize
     date: dt.date
-    time: Clock
+    time: WallTime
     zone: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
 
 
@@ -117,6 +121,16 @@ class HoldOut(BaseModel):
     start_at: Instant
     end_at: Instant
     expires_at: Instant
+
+    @classmethod
+    def of(cls, hold: Hold) -> HoldOut:
+        return cls(
+            id=hold.id,
+            tables=list(hold.tables),
+            start_at=hold.start_at.isoformat(),
+            end_at=hold.end_at.isoformat(),
+            expires_at=hold.expires_at.isoformat(),
+        )
 
 
 class GuestIn(Strict):
@@ -139,7 +153,7 @@ class GuestIn(Strict):
 class BookingIn(Strict):
     party_size: PartySize
     date: dt.date
-    time: Clock
+    time: WallTime
     guest: GuestIn
     notes: str = Field(default="", max_length=500, pattern=NO_NUL)
     hold_id: UUID | None = None
@@ -177,11 +191,37 @@ class BookingOut(BaseModel):
         default=None, description="Returned once, when the booking is made."
     )
 
+    @classmethod
+    def of(cls, booking: Booking, manage_token: str | None = None) -> BookingOut:
+        """The booking as its manage token's holder or its restaurant's staff see it."""
+        return cls(
+            id=booking.id,
+            reference=booking.reference,
+            restaurant=booking.restaurant,
+            status=booking.status,
+            party_size=booking.party_size,
+            date=booking.day,
+            time=f"{booking.local_time:%H:%M}",
+            start_at=booking.start_at.isoformat(),
+            end_at=booking.end_at.isoformat(),
+            tables=list(booking.tables),
+            zone=booking.zone,
+            guest=GuestOut(
+                name=booking.guest.name, email=booking.guest.email, phone=booking.guest.phone
+            ),
+            notes=booking.notes,
+            source=booking.source,
+            created_at=booking.created_at.isoformat(),
+            updated_at=booking.updated_at.isoformat(),
+            pending_reason=booking.pending_reason,
+            manage_token=manage_token,
+        )
+
 
 class BookingPatch(Strict):
     party_size: PartySize | None = None
     date: dt.date | None = None
-    time: Clock | None = None
+    time: WallTime | None = None
 
 
 class StatusIn(Strict):
@@ -199,8 +239,8 @@ class BlockIn(Strict):
         Field(min_length=1, max_length=200)
     )
     date: dt.date
-    start: Clock
-    end: Clock
+    start: WallTime
+    end: WallTime
     reason: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 
@@ -208,6 +248,14 @@ class SlotOut(BaseModel):
     time: str
     start_at: Instant
     available: bool
+
+    @classmethod
+    def of(cls, slot: SlotAvailability) -> SlotOut:
+        return cls(
+            time=f"{slot.offered.local_time:%H:%M}",
+            start_at=slot.offered.start_at.isoformat(),
+            available=slot.available,
+        )
 
 
 class AvailabilityOut(BaseModel):
@@ -219,3 +267,49 @@ class AvailabilityOut(BaseModel):
 class DayBookingsOut(BaseModel):
     date: dt.date
     bookings: list[BookingOut]
+
+
+class BlockOut(BaseModel):
+    id: UUID
+    tables: list[str]
+    start_at: Instant
+    end_at: Instant
+    reason: str
+
+    @classmethod
+    def of(cls, block: Block) -> BlockOut:
+        return cls(
+            id=block.id,
+            tables=list(block.tables),
+            start_at=block.start_at.isoformat(),
+            end_at=block.end_at.isoformat(),
+            reason=block.reason,
+        )
+
+
+def timeline_body(day: dt.date, tables: list[TableDay]) -> dict[str, Any]:
+    """The timeline as JSON: each occupation names its owner by kind (``booking_id``,
+    ``hold_id`` or ``block_id``)."""
+    return {
+        "date": day.isoformat(),
+        "tables": [
+            {
+                "label": table.label,
+                "zone": table.zone,
+                "capacity": table.capacity,
+                "allocations": [
+                    {
+                        "kind": use.kind,
+                        f"{use.kind}_id": str(use.owner_id),
+                        "start_at": use.start_at.isoformat(),
+                        "end_at": use.end_at.isoformat(),
+                        "party_size": use.party_size,
+                        "status": use.status,
+                        "guest_name": use.guest_name,
+                    }
+                    for use in table.occupations
+                ],
+            }
+            for table in tables
+        ],
+    }

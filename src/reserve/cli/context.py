@@ -1,15 +1,11 @@
-"""What every command needs: validated settings, the database URL, an operator connection."""
+"""What every command needs: validated settings and the database as its operator."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from rich.console import Console
 
 from reserve.config import Settings, load_settings
-from reserve.db.database import Connection, connect
-from reserve.db.urls import database_url
+from reserve.db.database import OperatorDatabase
 
 console = Console()
 if not console.is_terminal:
@@ -18,11 +14,9 @@ if not console.is_terminal:
     console.width = 1000
 errors = Console(stderr=True)
 
-__all__ = ["console", "errors", "load_settings", "operator_connection"]
+__all__ = ["console", "errors", "load_settings", "operator_database"]
 
 
-@contextmanager
-def operator_connection(settings: Settings) -> Iterator[Connection]:
-    """A connection as the URL's own role, one transaction: commit on success, else roll back."""
-    with connect(database_url(settings)) as conn:
-        yield conn
+def operator_database(settings: Settings | None = None) -> OperatorDatabase:
+    """The database as the URL's own role (the schema's owner), a connection per unit of work."""
+    return OperatorDatabase.from_settings(settings or load_settings())

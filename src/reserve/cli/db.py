@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, load_settings, operator_database
 from reserve.config import Environment
 from reserve.db import migrations
 from reserve.db.schema import check_schema
@@ -51,20 +51,14 @@ def reset(
         if not sys.stdin.isatty():
             raise ConfigurationError("reset deletes every row; pass --yes to confirm")
         typer.confirm("Delete every table and row of this database?", abort=True)
-    url = database_url(settings)
-    with operator_connection(settings) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
-        conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
-    migrations.upgrade(url)
+    migrations.reset(database_url(settings))
     console.print("database reset and migrated")
 
 
 @app.command()
 def seed() -> None:
     """Load the demo venue, the White Horse (again, if it is there already)."""
-    with operator_connection(load_settings()) as conn:
-        venue, saved = import_venue_file(conn, DEMO_VENUE)
+    venue, saved = import_venue_file(operator_database(), DEMO_VENUE)
     verb = "created" if saved.created else "updated"
     console.print(f"{verb} {venue.slug}: {len(venue.zones)} zones, {len(venue.tables)} tables")
 

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, operator_database
 from reserve.config import FlagValue
-from reserve.services.flags import flag_states, restaurant_id, set_override, unset_override
+from reserve.services.flags import flag_states, set_override, unset_override
 
 app = typer.Typer(help="Show and change feature flags.", no_args_is_help=True)
 
@@ -30,9 +30,7 @@ def list_(
     ] = None,
 ) -> None:
     """Every flag with its default (from the environment) and, for a venue, its value there."""
-    with operator_connection(load_settings()) as conn:
-        venue = None if restaurant is None else restaurant_id(conn, restaurant)
-        states = flag_states(conn, venue)
+    states = flag_states(operator_database(), restaurant)
     table = Table(
         Column("flag", no_wrap=True),
         Column("default", no_wrap=True),
@@ -60,8 +58,7 @@ def set_(
     restaurant: Restaurant,
 ) -> None:
     """Override a flag for one venue."""
-    with operator_connection(load_settings()) as conn:
-        stored = set_override(conn, restaurant_id(conn, restaurant), name, value)
+    stored = set_override(operator_database(), restaurant, name, value)
     console.print(f"{name} = {shown(stored)} for {restaurant}", highlight=False)
 
 
@@ -71,7 +68,6 @@ def unset(
     restaurant: Restaurant,
 ) -> None:
     """Remove a venue's override: the default applies again."""
-    with operator_connection(load_settings()) as conn:
-        removed = unset_override(conn, restaurant_id(conn, restaurant), name)
+    removed = unset_override(operator_database(), restaurant, name)
     state = "removed" if removed else "had no override"
     console.print(f"{name} for {restaurant}: {state}", highlight=False)

@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, load_settings
+from reserve.db.database import OperatorDatabase
 from reserve.services.integrity import IntegrityReport, check_integrity
 
 SHOWN = 3  # details printed per check; --json has them all
@@ -25,8 +26,7 @@ def integrity(
 ) -> None:
     """Check every allocation, booking and hold against the booking rules; exit 1 on any
     violation."""
-    with operator_connection(load_settings()) as conn:
-        report = check_integrity(conn, restaurant)
+    report = check_integrity(OperatorDatabase.from_settings(load_settings()), restaurant)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from reserve.cli.context import console, load_settings, operator_connection
-from reserve.services.keys import Role, create_key, list_keys, revoke_key
+from reserve.cli.context import console, load_settings, operator_database
+from reserve.domain.access import Role
+from reserve.services.keys import create_key, list_keys, revoke_key
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
@@ -23,14 +24,13 @@ def create(
 ) -> None:
     """Make a key. The key itself is printed once, alone on the last line."""
     settings = load_settings()
-    with operator_connection(settings) as conn:
-        key, plain = create_key(
-            conn,
-            settings.secret_key.get_secret_value(),
-            role=role,
-            restaurant=restaurant,
-            name=name,
-        )
+    key, plain = create_key(
+        operator_database(settings),
+        settings.secret_key.get_secret_value(),
+        role=role,
+        restaurant=restaurant,
+        name=name,
+    )
     scope = key.restaurant or "every restaurant"
     typer.echo(f"created {key.role} key {key.prefix}… ({key.name}) for {scope}")
     typer.echo(plain)
@@ -39,8 +39,7 @@ def create(
 @app.command("list")
 def list_() -> None:
     """Every key: its shown prefix, role, restaurant and when it was last used."""
-    with operator_connection(load_settings()) as conn:
-        keys = list_keys(conn)
+    keys = list_keys(operator_database())
     table = Table(
         Column("prefix", no_wrap=True),
         Column("id", no_wrap=True),
@@ -70,6 +69,5 @@ def revoke(
     key: Annotated[str, typer.Argument(help="The key's shown prefix or its id.")],
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    with operator_connection(load_settings()) as conn:
-        revoked = revoke_key(conn, key)
+    revoked = revoke_key(operator_database(), key)
     console.print(f"revoked {revoked.prefix}… ({revoked.name})", highlight=False)

@@ -9,7 +9,7 @@ import typer
 
 from reserve.cli import db, env, flags, integrity, keys, prune, serve, slotfill, venue
 from reserve.cli.context import errors
-from reserve.domain.errors import ReserveError
+from reserve.domain.errors import DatabaseUnavailable, ReserveError
 
 app = typer.Typer(
     name="reserve",
@@ -34,6 +34,9 @@ def main(args: list[str] | None = None) -> None:
     """Run the command line (``args`` defaults to ``sys.argv``); always ends in SystemExit."""
     try:
         app(args=args)
+    except DatabaseUnavailable as error:
+        errors.print(f"error: database: {error}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
     except ReserveError as error:
         errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, operator_database
 from reserve.services import prune as retention
 
 DEFAULT_DAYS = retention.RESULTS_RETENTION.days
@@ -20,8 +20,7 @@ def prune(
     ] = DEFAULT_DAYS,
 ) -> None:
     """Delete confirmation (idempotency) results older than the retention and expired holds."""
-    with operator_connection(load_settings()) as conn:
-        result = retention.prune(conn, datetime.now(UTC), timedelta(days=retention_days))
+    result = retention.prune(operator_database(), datetime.now(UTC), timedelta(days=retention_days))
     console.print(
         f"removed {result.results_deleted} confirmation results older than {retention_days} "
         f"days and {result.holds_deleted} expired holds",

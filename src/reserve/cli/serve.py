@@ -14,12 +14,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, load_settings, operator_database
 from reserve.config import Settings
 from reserve.db import migrations
 from reserve.db.urls import database_url
 from reserve.domain.errors import ConfigurationError
-from reserve.services.keys import Role, create_key, revoke_keys_named
+from reserve.services.keys import replace_named_key
 from reserve.services.venues import DEMO_VENUE, import_venue_file
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -139,17 +139,12 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     settings = load_settings()
     url = database_url(settings)
     migrations.upgrade(url)
-    with operator_connection(settings) as conn:
-        venue, saved = import_venue_file(conn, DEMO_VENUE)
-        # One demo key at a time: the one printed below.
-        revoke_keys_named(conn, DEMO_KEY_NAME, saved.restaurant_id)
-        _, key = create_key(
-            conn,
-            settings.secret_key.get_secret_value(),
-            role=Role.STAFF,
-            restaurant=venue.slug,
-            name=DEMO_KEY_NAME,
-        )
+    database = operator_database(settings)
+    venue, _ = import_venue_file(database, DEMO_VENUE)
+    # One demo key at a time: the one printed below.
+    _, key = replace_named_key(
+        database, settings.secret_key.get_secret_value(), name=DEMO_KEY_NAME, restaurant=venue.slug
+    )
     base = f"http://{host}:{port}"
     console.print(f"[bold]{venue.name}[/bold] is open for bookings.", highlight=False)
     console.print(f"  venue      {base}/v1/restaurants/{venue.slug}", highlight=False)

@@ -14,8 +14,9 @@ from typing import Annotated, NoReturn, TypeVar
 import psycopg
 import typer
 
-from reserve.cli.context import console, errors, load_settings, operator_connection
+from reserve.cli.context import console, errors, load_settings, operator_database
 from reserve.config import Settings
+from reserve.db.database import OperatorDatabase
 from reserve.domain.errors import ConfigurationError, NotFound, ReserveError
 from reserve.loadtest.client import ApiError
 from reserve.loadtest.engine import Integrity, IntegrityCheck, Options, Result
@@ -147,8 +148,7 @@ def integrity_check(settings: Settings, restaurant: str) -> IntegrityCheck:
     The database must know the venue now, so that a run does not end unable to check itself
     (it is the server's database: the same RESERVE_DATABASE_URL, or the same data dir)."""
     try:
-        with operator_connection(settings) as conn:
-            find_venue(conn, restaurant)
+        find_venue(operator_database(settings), restaurant)
     except NotFound:
         where = "RESERVE_DATABASE_URL" if settings.database_url else f"in {settings.data_dir}"
         raise ConfigurationError(
@@ -158,9 +158,8 @@ def integrity_check(settings: Settings, restaurant: str) -> IntegrityCheck:
 
     def check() -> Integrity:
         try:
-            with operator_connection(settings) as conn:
-                report = check_integrity(conn, restaurant)
-        except (ReserveError, psycopg.Error) as error:
+            report = check_integrity(OperatorDatabase.from_settings(settings), restaurant)
+        except (ReserveError, psycopg.Error) as error:  # and those run leaves untranslated
             return Integrity(None, None, _first_line(error))
         return Integrity(report.violations, report.to_json())
 

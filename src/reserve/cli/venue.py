@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reserve.cli.context import console, load_settings, operator_connection
+from reserve.cli.context import console, operator_database
 from reserve.services.venues import export_venue, import_venue_file
 
 app = typer.Typer(help="Import and export venue documents.", no_args_is_help=True)
@@ -22,8 +22,7 @@ def import_(
     The whole document is checked first; if anything is wrong, every problem is listed
     and nothing is written.
     """
-    with operator_connection(load_settings()) as conn:
-        venue, saved = import_venue_file(conn, file)
+    venue, saved = import_venue_file(operator_database(), file)
     verb = "created" if saved.created else "updated"
     console.print(
         f"{verb} {venue.slug}: {len(venue.zones)} zones, {len(venue.tables)} tables, "
@@ -47,8 +46,7 @@ def export(
     ] = None,
 ) -> None:
     """Print the venue's document, which imports back to the same venue."""
-    with operator_connection(load_settings()) as conn:
-        text = export_venue(conn, slug)
+    text = export_venue(operator_database(), slug)
     if output is None:
         typer.echo(text, nl=False)
     else:

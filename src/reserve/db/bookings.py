@@ -1,220 +1,55 @@
-"""Bookings, holds, blocks and their allocations in and out of the database.
+"""Bookings and their status history in and out of the database.
 
-Every function runs in the caller's transaction, already scoped to the restaurant.
+Every function runs in the caller's transaction, already scoped to the restaurant, except
+the lookups by id alone (``restaurant_of``, ``pending_allocations``), which find the
+restaurant first through functions that see every tenant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
-
-from psycopg.types.json import Jsonb
-from psycopg.types.range import Range
+from zoneinfo import ZoneInfo
 
 from reserve.db.database import Connection
-
-Window = tuple[str, datetime, datetime]
-
-# No allocation lasts longer (the constraint allocations_window_short).
-LONGEST_WINDOW = timedelta(hours=36)
-
-
-def lock_day(conn: Connection, restaurant_id: UUID, day: date, timeout_ms: int) -> None:
-    """Serialise allocation for one restaurant and service date until the transaction ends.
-
-    Taken before occupancy is read, so concurrent bookings of one day queue here instead of
-    racing; other days and other restaurants go on in parallel.
-    """
-    # The sub-select sets the timeout before the lock is asked for, in one round trip.
-    conn.execute(
-        """
-        SELECT pg_advisory_xact_lock(k.key)
-          FROM (SELECT set_config('lock_timeout', %s, true),
-                       hashtextextended(%s, 0) AS key) AS k
-        """,
-        (f"{int(timeout_ms)}ms", f"reserve:day:{restaurant_id}:{day.isoformat()}"),
-    )
-
-
-def claim_key(
-    conn: Connection, restaurant_id: UUID, key: str
-) -> tuple[bool, dict[str, Any] | None]:
-    """Claim an idempotency key for this transaction and read what it was answered before.
-
-    ``(False, None)`` while another request holds the key. The lookup is a statement after
-    the claim, so its snapshot shows whatever the previous holder committed; in pipeline
-    mode the two still go out in one round trip.
-    """
-    claim = conn.execute(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0)) AS locked",
-        (f"reserve:idempotency:{restaurant_id}:{key}",),
-    )
-    lookup = conn.execute(
-        "SELECT request_hash, response_status, response_body FROM booking_confirmation_results"
-        " WHERE restaurant_id = %s AND idempotency_key = %s",
-        (restaurant_id, key),
-    )
-    row = claim.fetchone()
-    if not (row and row["locked"]):
-        return False, None
-    return True, lookup.fetchone()
-
-
-def purge_and_read(
-    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
-) -> tuple[int, list[Window]]:
-    """Delete expired holds, then read the occupancy of ``[start, end)``.
-
-    Two statements (sent together in pipeline mode): the read takes its snapshot after the
-    delete has waited for anyone confirming one of those holds, so it sees the outcome.
-    """
-    purged = conn.execute(
-        "DELETE FROM holds WHERE restaurant_id = %s AND expires_at <= %s", (restaurant_id, now)
-    )
-    windows = occupied_windows(conn, restaurant_id, start, end, now)
-    return purged.rowcount, windows
-
-
-def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> int:
-    """Delete holds past their expiry (their allocations go with them)."""
-    cursor = conn.execute(
-        "DELETE FROM holds WHERE restaurant_id = %s AND expires_at <= %s", (restaurant_id, now)
-    )
-    return cursor.rowcount
-
-
-def covers_by_start(
-    conn: Connection, restaurant_id: UUID, day: date, now: datetime
-) -> dict[datetime, int]:
-    """Covers of the bookings (confirmed or seated) and live holds of ``day`` by start."""
-    rows = conn.execute(
-        """
-        SELECT start_at, sum(party_size) AS covers FROM (
-            SELECT start_at, party_size FROM bookings
-             WHERE restaurant_id = %(r)s AND service_date = %(day)s
-               AND status IN ('confirmed', 'seated')
-            UNION ALL
-            SELECT start_at, party_size FROM holds
-             WHERE restaurant_id = %(r)s AND service_date = %(day)s AND expires_at > %(now)s
-        ) AS starting GROUP BY start_at
-        """,
-        {"r": restaurant_id, "day": day, "now": now},
-    ).fetchall()
-    return {row["start_at"]: int(row["covers"]) for row in rows}
-
-
-# Every allocation overlapping [start, end) but those of holds expired by now. The bound on
-# window starts lets allocations_start find them, so the read costs the same with years of
-# history as on an empty book.
-OCCUPIED_WINDOWS = """
-    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
-      FROM allocations a
-      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-     WHERE a.restaurant_id = %(r)s
-       AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
-       AND a.occupied && tstzrange(%(start)s, %(end)s)
-       AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
-"""
-
-
-def occupied_windows(
-    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
-) -> list[Window]:
-    """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``):
-    table label, window start and end."""
-    rows = conn.execute(
-        OCCUPIED_WINDOWS,
-        {
-            "r": restaurant_id,
-            "earliest": start - LONGEST_WINDOW,
-            "start": start,
-            "end": end,
-            "now": now,
-        },
-    ).fetchall()
-    return [(row["label"], row["starts"], row["ends"]) for row in rows]
-
-
-def allocate_tables(
-    conn: Connection,
-    restaurant_id: UUID,
-    table_ids: Sequence[UUID],
-    *,
-    owner: str,
-    owner_id: UUID,
-    service_date: date,
-    start: datetime,
-    end: datetime,
-) -> None:
-    """One allocation row per table for ``[start, end)``, owned by a booking, hold or block."""
-    column = {"booking": "booking_id", "hold": "hold_id", "block": "block_id"}[owner]
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO allocations (restaurant_id, table_id, {column}, service_date, occupied)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [
-                (restaurant_id, table_id, owner_id, service_date, Range(start, end, "[)"))
-                for table_id in table_ids
-            ],
-        )
-
-
-def free_booking_tables(conn: Connection, restaurant_id: UUID, booking_id: UUID) -> None:
-    conn.execute(
-        "DELETE FROM allocations WHERE restaurant_id = %s AND booking_id = %s",
-        (restaurant_id, booking_id),
-    )
-
-
-def end_booking_allocations(
-    conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime
-) -> None:
-    """Free a booking's tables from ``at`` (completing early); windows already over stay."""
-    conn.execute(
-        """
-        DELETE FROM allocations
-         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND lower(occupied) >= %(at)s
-        """,
-        {"r": restaurant_id, "b": booking_id, "at": at},
-    )
-    conn.execute(
-        """
-        UPDATE allocations SET occupied = tstzrange(lower(occupied), %(at)s)
-         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND upper(occupied) > %(at)s
-        """,
-        {"r": restaurant_id, "b": booking_id, "at": at},
-    )
-
-
-# --- bookings ------------------------------------------------------------------------------
+from reserve.domain.booking import Booking, Guest, Source, Status
+from reserve.domain.venue import Venue
 
 
 @dataclass(frozen=True, slots=True)
-class NewBooking:
-    id: UUID
-    created_at: datetime
-    reference: str
-    status: str
-    pending_reason: str | None
-    party_size: int
-    service_date: date
-    local_time: time
-    start_at: datetime
-    end_at: datetime
-    zone_id: UUID | None
-    guest_name: str
-    guest_email: str | None
-    guest_phone: str | None
-    notes: str
-    source: str
+class StoredBooking:
+    """A booking and the keyed hash of its manage token, which only authorisation reads."""
+
+    booking: Booking
     manage_token_hash: bytes
 
 
-def insert_booking(conn: Connection, restaurant_id: UUID, booking: NewBooking) -> None:
+def restaurant_of(conn: Connection, booking_id: UUID) -> UUID | None:
+    """The restaurant a booking belongs to, seen across tenants; None for an unknown id."""
+    row = conn.execute("SELECT reserve_booking_restaurant(%s) AS owner", (booking_id,)).fetchone()
+    return None if row is None else row["owner"]
+
+
+def pending_allocations(conn: Connection, before: datetime) -> list[UUID]:
+    """Every booking, across restaurants, left pending for want of time that starts after
+    ``before``."""
+    rows = conn.execute(
+        "SELECT booking_id FROM reserve_pending_allocations(%s)", (before,)
+    ).fetchall()
+    return [row["booking_id"] for row in rows]
+
+
+def insert_booking(
+    conn: Connection,
+    restaurant_id: UUID,
+    booking: Booking,
+    *,
+    zone_id: UUID | None,
+    manage_token_hash: bytes,
+) -> None:
     conn.execute(
         """
         INSERT INTO bookings (restaurant_id, id, reference, status, pending_reason, party_size,
@@ -229,19 +64,19 @@ def insert_booking(conn: Connection, restaurant_id: UUID, booking: NewBooking) -
             booking.status,
             booking.pending_reason,
             booking.party_size,
-            booking.service_date,
+            booking.day,
             booking.local_time,
             booking.start_at,
             booking.end_at,
-            booking.zone_id,
-            booking.guest_name,
-            booking.guest_email,
-            booking.guest_phone,
+            zone_id,
+            booking.guest.name,
+            booking.guest.email,
+            booking.guest.phone,
             booking.notes,
             booking.source,
-            booking.manage_token_hash,
+            manage_token_hash,
             booking.created_at,
-            booking.created_at,
+            booking.updated_at,
         ),
     )
 
@@ -309,14 +144,15 @@ _BOOKING_COLUMNS = """
 
 
 def get_booking(
-    conn: Connection, restaurant_id: UUID, booking_id: UUID, *, for_update: bool = False
-) -> dict[str, Any] | None:
-    if for_update:
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, venue: Venue, *, lock: bool = False
+) -> StoredBooking | None:
+    """The booking; with ``lock``, locked against other changes until the transaction ends."""
+    if lock:
         conn.execute(
             "SELECT 1 FROM bookings WHERE restaurant_id = %s AND id = %s FOR UPDATE",
             (restaurant_id, booking_id),
         )
-    return conn.execute(
+    row = conn.execute(
         f"""
         SELECT {_BOOKING_COLUMNS}
           FROM bookings b
@@ -325,13 +161,20 @@ def get_booking(
         """,
         (restaurant_id, booking_id),
     ).fetchone()
+    if row is None:
+        return None
+    return StoredBooking(_booking(row, venue), bytes(row["manage_token_hash"]))
 
 
 def bookings_of_day(
-    conn: Connection, restaurant_id: UUID, day: date, statuses: Iterable[str] | None
-) -> list[dict[str, Any]]:
+    conn: Connection,
+    restaurant_id: UUID,
+    day: date,
+    statuses: Iterable[str] | None,
+    venue: Venue,
+) -> list[Booking]:
     wanted = None if statuses is None else list(statuses)
-    return conn.execute(
+    rows = conn.execute(
         f"""
         SELECT {_BOOKING_COLUMNS}
           FROM bookings b
@@ -342,127 +185,27 @@ def bookings_of_day(
         """,
         {"r": restaurant_id, "day": day, "statuses": wanted},
     ).fetchall()
+    return [_booking(row, venue) for row in rows]
 
 
-# --- holds and blocks ----------------------------------------------------------------------
-
-
-def insert_hold(
-    conn: Connection,
-    restaurant_id: UUID,
-    hold_id: UUID,
-    *,
-    party_size: int,
-    service_date: date,
-    local_time: time,
-    start_at: datetime,
-    end_at: datetime,
-    zone_id: UUID | None,
-    expires_at: datetime,
-) -> None:
-    conn.execute(
-        """
-        INSERT INTO holds (restaurant_id, id, party_size, service_date, local_time, start_at,
-            end_at, zone_id, expires_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (
-            restaurant_id,
-            hold_id,
-            party_size,
-            service_date,
-            local_time,
-            start_at,
-            end_at,
-            zone_id,
-            expires_at,
-        ),
-    )
-
-
-def get_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> dict[str, Any] | None:
-    """A hold and its tables, locked until the transaction ends."""
-    return conn.execute(
-        """
-        SELECT h.*, coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id)
-                                FROM allocations a
-                               WHERE a.restaurant_id = h.restaurant_id AND a.hold_id = h.id),
-                             '{}') AS table_ids
-          FROM holds h WHERE h.restaurant_id = %s AND h.id = %s FOR UPDATE
-        """,
-        (restaurant_id, hold_id),
-    ).fetchone()
-
-
-def hand_hold_to_booking(
-    conn: Connection, restaurant_id: UUID, hold_id: UUID, booking_id: UUID
-) -> None:
-    """The hold's allocations become the booking's; the hold goes."""
-    conn.execute(
-        "UPDATE allocations SET hold_id = NULL, booking_id = %s"
-        " WHERE restaurant_id = %s AND hold_id = %s",
-        (booking_id, restaurant_id, hold_id),
-    )
-    delete_hold(conn, restaurant_id, hold_id)
-
-
-def delete_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> bool:
-    cursor = conn.execute(
-        "DELETE FROM holds WHERE restaurant_id = %s AND id = %s", (restaurant_id, hold_id)
-    )
-    return cursor.rowcount > 0
-
-
-def insert_block(
-    conn: Connection,
-    restaurant_id: UUID,
-    block_id: UUID,
-    *,
-    start_at: datetime,
-    end_at: datetime,
-    reason: str,
-    created_by: str,
-) -> None:
-    conn.execute(
-        "INSERT INTO blocks (restaurant_id, id, start_at, end_at, reason, created_by)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (restaurant_id, block_id, start_at, end_at, reason, created_by),
-    )
-
-
-def timeline(conn: Connection, restaurant_id: UUID, day: date) -> list[dict[str, Any]]:
-    """Every allocation of the service date ``day``, with what owns it."""
-    return conn.execute(
-        """
-        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
-               a.booking_id, a.hold_id, a.block_id,
-               coalesce(b.party_size, h.party_size) AS party_size,
-               b.status, b.guest_name
-          FROM allocations a
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-          LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
-          LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-         WHERE a.restaurant_id = %s AND a.service_date = %s
-         ORDER BY t.label, lower(a.occupied)
-        """,
-        (restaurant_id, day),
-    ).fetchall()
-
-
-# --- idempotency ---------------------------------------------------------------------------
-
-
-def store_result(
-    conn: Connection,
-    restaurant_id: UUID,
-    key: str,
-    request_hash: bytes,
-    status: int,
-    body: dict[str, Any],
-    booking_id: UUID | None,
-) -> None:
-    conn.execute(
-        "INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key, request_hash,"
-        " response_status, response_body, booking_id) VALUES (%s, %s, %s, %s, %s, %s)",
-        (restaurant_id, key, request_hash, status, Jsonb(body), booking_id),
+def _booking(row: dict[str, Any], venue: Venue) -> Booking:
+    zone = ZoneInfo(venue.timezone)
+    return Booking(
+        id=row["id"],
+        reference=row["reference"],
+        restaurant=venue.slug,
+        status=Status(row["status"]),
+        party_size=row["party_size"],
+        day=row["service_date"],
+        local_time=row["local_time"],
+        start_at=row["start_at"].astimezone(zone),
+        end_at=row["end_at"].astimezone(zone),
+        tables=tuple(row["tables"]),
+        zone=row["zone"],
+        guest=Guest(row["guest_name"], row["guest_email"], row["guest_phone"]),
+        notes=row["notes"],
+        source=Source(row["source"]),
+        created_at=row["created_at"].astimezone(zone),
+        updated_at=row["updated_at"].astimezone(zone),
+        pending_reason=row["pending_reason"] if row["status"] == Status.PENDING else None,
     )

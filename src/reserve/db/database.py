@@ -178,6 +178,18 @@ class Database(_Units):
     def max_size(self) -> int:
         return self.pool.max_size
 
+    def schema_revision(self, timeout: float) -> str | None:
+        """The migration the database is at (None before the first), waiting at most
+        ``timeout`` seconds for a connection; ``DatabaseUnavailable`` when there is none."""
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                row = conn.execute("SELECT reserve_schema_version() AS revision").fetchone()
+        except pg.UndefinedFunction:  # the first migration creates the function
+            return None
+        except (psycopg.Error, PoolTimeout) as error:
+            raise DatabaseUnavailable(type(error).__name__) from error
+        return None if row is None else row["revision"]
+
     def _connection(self) -> AbstractContextManager[Connection]:
         return self.pool.connection()
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from reserve.db.database import Connection
+from reserve.db.database import Connection, connect
 from reserve.db.urls import sqlalchemy_url
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -45,6 +45,15 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def reset(url: str) -> None:
+    """Drop every table and row (the public schema), then migrate again from nothing."""
+    with connect(url) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+        conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
+    upgrade(url)
 
 
 def current_revision(conn: Connection) -> str | None:

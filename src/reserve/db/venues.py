@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 from reserve.db.database import Connection, scope_to_restaurant
+from reserve.db.restaurants import restaurant_id_for_slug
 from reserve.domain.errors import VenueInUse
 from reserve.domain.venue import (
     Closure,
@@ -34,13 +35,6 @@ class VenueSaved:
     tables_added: list[str] = field(default_factory=list)
     tables_removed: list[str] = field(default_factory=list)
     tables_retired: list[str] = field(default_factory=list)
-
-
-def restaurant_id_for_slug(conn: Connection, slug: str) -> UUID | None:
-    if "\x00" in slug:  # PostgreSQL text cannot hold NUL, so no slug has one
-        return None
-    row = conn.execute("SELECT reserve_restaurant_id(%s) AS id", (slug,)).fetchone()
-    return None if row is None else row["id"]
 
 
 def save_venue(conn: Connection, venue: Venue) -> VenueSaved:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from reserve.domain.errors import SelectorTimeout
 from reserve.domain.floor import Candidate, Floor, Rule
 
-Clock = Callable[[], float]
+Timer = Callable[[], float]  # seconds, for the search deadline
 
 # How often (in candidates looked at) the selector checks its deadline.
 DEADLINE_STRIDE = 32
@@ -214,7 +214,7 @@ def allocate(
     lookahead: Lookahead | None = None,
     *,
     outlook: Outlook | None = None,
-    clock: Clock = time.perf_counter,
+    clock: Timer = time.perf_counter,
 ) -> Plan | None:
     """The tables to seat ``request`` at, or None when nothing is free (or, with an
     ``outlook`` and ``policy.lookahead``, when the seats are protected for later demand).
@@ -259,7 +259,7 @@ class _Search:
     """One request's search, with its deadline."""
 
     def __init__(
-        self, floor: Floor, occupancy: Occupancy, request: Request, policy: Policy, clock: Clock
+        self, floor: Floor, occupancy: Occupancy, request: Request, policy: Policy, clock: Timer
     ) -> None:
         self.floor = floor
         self.occupancy = occupancy

@@ -12,7 +12,10 @@ cancelling or a no-show frees them; completing early frees them from that moment
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from enum import StrEnum
+from uuid import UUID
 
 from reserve.domain.errors import InvalidTransition
 
@@ -51,6 +54,36 @@ CHANGEABLE = frozenset({Status.PENDING, Status.CONFIRMED})
 # Letters and digits that cannot be misread for one another on a phone call or a receipt.
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Guest:
+    name: str
+    email: str | None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A booking as it stands: times in the venue's zone, tables by label (sorted)."""
+
+    id: UUID
+    reference: str
+    restaurant: str  # the venue's slug
+    status: Status
+    party_size: int
+    day: date
+    local_time: time
+    start_at: datetime
+    end_at: datetime
+    tables: tuple[str, ...]
+    zone: str | None
+    guest: Guest
+    notes: str
+    source: Source
+    created_at: datetime
+    updated_at: datetime
+    pending_reason: str | None = None  # "approval" or "allocation", while pending
 
 
 def check_transition(current: Status, wanted: Status) -> None:

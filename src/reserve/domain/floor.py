@@ -157,10 +157,14 @@ class Floor:
         members = tuple(sorted({self.index[label] for label in labels}))
         if len(members) < 2:
             return True
+        return self._has_shape(members, self.mask_of(labels), mode)
+
+    def mask_of(self, labels: Collection[str]) -> int:
+        """The active tables ``labels`` as a bitmask, as ``Occupancy.busy`` answers."""
         mask = 0
-        for i in members:
-            mask |= 1 << i
-        return self._has_shape(members, mask, mode)
+        for label in labels:
+            mask |= 1 << self.index[label]
+        return mask
 
     def combinations(self, rule: Rule) -> tuple[Candidate, ...]:
         """The combinations of 2..k tables that ``rule`` may ever use."""

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from reserve.domain.errors import OutsideServiceHours, TooFarAhead, TooLate
+from reserve.domain.errors import InvalidRequest, OutsideServiceHours, TooFarAhead, TooLate
 from reserve.domain.venue import Service, ServicePeriod, Venue
 
 _MINUTES_PER_DAY = 24 * 60
@@ -130,6 +130,16 @@ def check_booking_window(venue: Venue, start_at: datetime, now: datetime) -> Non
         raise TooFarAhead(
             f"{venue.name} takes bookings up to {venue.booking_horizon_days} days ahead"
         )
+
+
+def local_instant(timezone: str, day: date, clock: time) -> datetime:
+    """The moment the venue's clock shows ``clock`` on ``day`` (its first showing when the
+    clocks go back), in the venue's zone; ``InvalidRequest`` when the clocks skip it."""
+    zone = _zone(timezone)
+    instant = _first_occurrence(zone, datetime.combine(day, clock))
+    if instant is None:
+        raise InvalidRequest(f"{_clock(clock)} does not exist on {day}: the clocks skip it")
+    return instant.astimezone(zone)
 
 
 def service_for(venue: Venue, name: str) -> Service:

@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import psycopg
 from pydantic import ValidationError
 
 from reserve.config import Settings, environment_flag_problems, settings_problems
-from reserve.db import migrations
-from reserve.db.database import connect
+from reserve.db import health, migrations
 from reserve.db.urls import database_url
-from reserve.domain.errors import ConfigurationError
-
-CONNECT_TIMEOUT_SECONDS = 5
+from reserve.domain.errors import ConfigurationError, DatabaseUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +54,8 @@ def _database_checks(settings: Settings) -> list[Check]:
         else f"embedded PostgreSQL in {settings.data_dir / 'postgres'}"
     )
     try:
-        url = database_url(settings)
-        with connect(url + _timeout_option(url)) as conn:
-            revision = migrations.current_revision(conn)
-    except (psycopg.Error, ConfigurationError) as error:
+        revision = health.schema_revision(database_url(settings))
+    except (DatabaseUnavailable, ConfigurationError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return [Check(False, f"database unreachable ({where}): {reason}")]
     checks = [Check(True, f"database reachable ({where})")]
@@ -77,8 +71,3 @@ def _database_checks(settings: Settings) -> list[Check]:
             )
         )
     return checks
-
-
-def _timeout_option(url: str) -> str:
-    separator = "&" if "?" in url else "?"
-    return f"{separator}connect_timeout={CONNECT_TIMEOUT_SECONDS}"

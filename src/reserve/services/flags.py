@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from reserve.config import FLAGS, FlagValue, flag, flag_defaults, parse_flag_value
-from reserve.db.database import Connection
-from reserve.db.venues import restaurant_id_for_slug
+from reserve.db import flags as store
+from reserve.db.database import Connection, Transactions, scope_to_restaurant
+from reserve.db.restaurants import restaurant_id_for_slug
 from reserve.domain.errors import NotFound
 
 
@@ -27,25 +27,16 @@ class FlagState:
         return self.override if self.overridden else self.default
 
 
-def restaurant_id(conn: Connection, slug: str) -> UUID:
-    found = restaurant_id_for_slug(conn, slug)
-    if found is None:
-        raise NotFound(f"no restaurant {slug!r}")
-    return found
-
-
-def load_overrides(conn: Connection, restaurant: UUID) -> dict[str, FlagValue]:
+def load_overrides(conn: Connection, restaurant_id: UUID) -> dict[str, FlagValue]:
     """A venue's overrides, each checked again: a stored value no flag accepts is refused."""
-    rows = conn.execute(
-        "SELECT name, value FROM feature_flag_overrides WHERE restaurant_id = %s ORDER BY name",
-        (restaurant,),
-    ).fetchall()
-    return {row["name"]: parse_flag_value(row["name"], row["value"]) for row in rows}
+    stored = store.overrides(conn, restaurant_id)
+    return {name: parse_flag_value(name, raw) for name, raw in stored.items()}
 
 
-def flag_states(conn: Connection, restaurant: UUID | None) -> list[FlagState]:
+def states_of(conn: Connection, restaurant_id: UUID | None) -> list[FlagState]:
+    """Every flag with its default and (for a venue) its override, in the caller's unit."""
     defaults = flag_defaults()
-    overrides = {} if restaurant is None else load_overrides(conn, restaurant)
+    overrides = {} if restaurant_id is None else load_overrides(conn, restaurant_id)
     return [
         FlagState(
             name=spec.name,
@@ -59,30 +50,40 @@ def flag_states(conn: Connection, restaurant: UUID | None) -> list[FlagState]:
     ]
 
 
-def set_override(conn: Connection, restaurant: UUID, name: str, raw: object) -> FlagValue:
+def change(conn: Connection, restaurant_id: UUID, changes: Mapping[str, object]) -> None:
+    """Set each named override to its value, or remove it where the value is None; an
+    unknown name or a bad value refuses the whole change."""
+    for name, raw in changes.items():
+        if raw is None:
+            flag(name)  # refuses unknown names
+            store.delete_override(conn, restaurant_id, name)
+        else:
+            store.put_override(conn, restaurant_id, name, parse_flag_value(name, raw))
+
+
+# --- for operators (the command line): a venue named by its slug -----------------------------
+
+
+def flag_states(database: Transactions, slug: str | None) -> list[FlagState]:
+    """Every flag; with ``slug``, that venue's overrides too."""
+    return database.run(lambda conn: states_of(conn, None if slug is None else _enter(conn, slug)))
+
+
+def set_override(database: Transactions, slug: str, name: str, raw: object) -> FlagValue:
     value = parse_flag_value(name, raw)
-    conn.execute(
-        """
-        INSERT INTO feature_flag_overrides (restaurant_id, name, value) VALUES (%s, %s, %s)
-        ON CONFLICT (restaurant_id, name) DO UPDATE SET value = excluded.value, updated_at = now()
-        """,
-        (restaurant, name, Jsonb(value)),
-    )
-    _touch(conn, restaurant)
+    database.run(lambda conn: change(conn, _enter(conn, slug), {name: value}))
     return value
 
 
-def unset_override(conn: Connection, restaurant: UUID, name: str) -> bool:
+def unset_override(database: Transactions, slug: str, name: str) -> bool:
     """Remove an override; whether there was one."""
     flag(name)  # refuses unknown names
-    cursor = conn.execute(
-        "DELETE FROM feature_flag_overrides WHERE restaurant_id = %s AND name = %s",
-        (restaurant, name),
-    )
-    _touch(conn, restaurant)
-    return cursor.rowcount > 0
+    return database.run(lambda conn: store.delete_override(conn, _enter(conn, slug), name))
 
 
-def _touch(conn: Connection, restaurant: UUID) -> None:
-    """Mark the venue changed, so every process rebuilds its state with the new flags."""
-    conn.execute("UPDATE restaurants SET updated_at = now() WHERE id = %s", (restaurant,))
+def _enter(conn: Connection, slug: str) -> UUID:
+    restaurant_id = restaurant_id_for_slug(conn, slug)
+    if restaurant_id is None:
+        raise NotFound(f"no restaurant {slug!r}")
+    scope_to_restaurant(conn, restaurant_id)
+    return restaurant_id

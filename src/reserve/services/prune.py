@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reserve.db.database import Connection
+from reserve.db import prune as store
+from reserve.db.database import Transactions
 
 RESULTS_RETENTION = timedelta(days=30)
 
@@ -21,17 +22,12 @@ class PruneResult:
     holds_deleted: int
 
 
-def prune(conn: Connection, now: datetime, retention: timedelta = RESULTS_RETENTION) -> PruneResult:
+def prune(
+    database: Transactions, now: datetime, retention: timedelta = RESULTS_RETENTION
+) -> PruneResult:
     """Delete confirmation results created more than ``retention`` before ``now`` and holds
-    expired by ``now`` (their allocations go with them), in the caller's transaction.
-
-    Works on any connection, the application role's included: it runs through
-    ``reserve_prune``, which deletes as the schema's owner."""
+    expired by ``now``, in one unit of work."""
     if retention < timedelta(0):
         raise ValueError("retention cannot be negative")
-    row = conn.execute(
-        "SELECT results_deleted, holds_deleted FROM reserve_prune(%s, %s)",
-        (now, now - retention),
-    ).fetchone()
-    assert row is not None  # the function always returns one row
-    return PruneResult(int(row["results_deleted"]), int(row["holds_deleted"]))
+    results, holds = database.run(lambda conn: store.prune(conn, now, now - retention))
+    return PruneResult(results, holds)

@@ -14,7 +14,8 @@ from datetime import datetime
 from uuid import UUID
 
 from reserve.config import allocation_policy, effective_flags
-from reserve.db.database import Connection, scope_to_restaurant
+from reserve.db import restaurants
+from reserve.db.database import Connection
 from reserve.db.venues import load_venue
 from reserve.domain.allocator import TYPICAL_DEMAND, Lookahead, Policy
 from reserve.domain.errors import NotFound
@@ -46,24 +47,17 @@ class VenueStates:
 
     def scoped(self, conn: Connection, slug: str) -> VenueState:
         """The venue named ``slug``, with the transaction scoped to it (one round trip)."""
-        if "\x00" in slug:  # PostgreSQL text cannot hold it, and no slug has it
+        entered = restaurants.enter(conn, slug)
+        if entered is None:
             raise NotFound(f"no restaurant {slug!r}")
-        row = conn.execute(
-            "SELECT restaurant_id, version FROM reserve_enter(%s)", (slug,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no restaurant {slug!r}")
-        return self._current(conn, row["restaurant_id"], row["version"])
+        return self._current(conn, *entered)
 
     def of(self, conn: Connection, restaurant_id: UUID) -> VenueState:
         """The venue of ``restaurant_id``, with the transaction scoped to it."""
-        scope_to_restaurant(conn, restaurant_id)
-        row = conn.execute(
-            "SELECT updated_at FROM restaurants WHERE id = %s", (restaurant_id,)
-        ).fetchone()
-        if row is None:
+        version = restaurants.enter_by_id(conn, restaurant_id)
+        if version is None:
             raise NotFound("no such restaurant")
-        return self._current(conn, restaurant_id, row["updated_at"])
+        return self._current(conn, restaurant_id, version)
 
     def _current(self, conn: Connection, restaurant_id: UUID, version: datetime) -> VenueState:
         with self._lock:
@@ -80,12 +74,7 @@ def _load(conn: Connection, restaurant_id: UUID, version: datetime) -> VenueStat
     venue = load_venue(conn, restaurant_id)
     floor = Floor(venue)
     policy = allocation_policy(effective_flags(load_overrides(conn, restaurant_id)))
-    tables = conn.execute(
-        "SELECT id, label FROM tables WHERE restaurant_id = %s", (restaurant_id,)
-    ).fetchall()
-    zones = conn.execute(
-        "SELECT id, key FROM zones WHERE restaurant_id = %s", (restaurant_id,)
-    ).fetchall()
+    table_ids = restaurants.table_ids(conn, restaurant_id)
     return VenueState(
         restaurant_id=restaurant_id,
         version=version,
@@ -93,8 +82,8 @@ def _load(conn: Connection, restaurant_id: UUID, version: datetime) -> VenueStat
         floor=floor,
         policy=policy,
         lookahead=Lookahead(floor, policy.rule, TYPICAL_DEMAND),
-        table_ids={row["label"]: row["id"] for row in tables},
-        table_labels={row["id"]: row["label"] for row in tables},
-        zone_ids={row["key"]: row["id"] for row in zones},
+        table_ids=table_ids,
+        table_labels={table_id: label for label, table_id in table_ids.items()},
+        zone_ids=restaurants.zone_ids(conn, restaurant_id),
         largest_party=floor.largest_party(policy.rule),
     )

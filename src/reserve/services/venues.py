@@ -6,8 +6,9 @@ from pathlib import Path
 
 import tomli_w
 
-from reserve.db.database import Connection, scope_to_restaurant
-from reserve.db.venues import VenueSaved, load_venue, restaurant_id_for_slug, save_venue
+from reserve.db.database import Connection, Transactions, scope_to_restaurant
+from reserve.db.restaurants import restaurant_id_for_slug
+from reserve.db.venues import VenueSaved, load_venue, save_venue
 from reserve.domain.errors import InvalidRequest, NotFound
 from reserve.domain.venue import Venue
 from reserve.domain.venue_document import load_venue_toml, venue_to_document
@@ -26,18 +27,19 @@ def read_venue_file(path: Path) -> Venue:
     return load_venue_toml(text)
 
 
-def import_venue(conn: Connection, venue: Venue) -> VenueSaved:
-    """Create or update ``venue`` in the caller's transaction."""
-    return save_venue(conn, venue)
+def import_venue(database: Transactions, venue: Venue) -> VenueSaved:
+    """Create or update ``venue`` in one unit of work."""
+    return database.run(lambda conn: save_venue(conn, venue))
 
 
-def import_venue_file(conn: Connection, path: Path) -> tuple[Venue, VenueSaved]:
+def import_venue_file(database: Transactions, path: Path) -> tuple[Venue, VenueSaved]:
     """Validate the document at ``path`` whole, then create or update its venue."""
     venue = read_venue_file(path)
-    return venue, save_venue(conn, venue)
+    return venue, import_venue(database, venue)
 
 
-def find_venue(conn: Connection, slug: str) -> Venue:
+def venue_named(conn: Connection, slug: str) -> Venue:
+    """The venue named ``slug``, the transaction scoped to it."""
     restaurant_id = restaurant_id_for_slug(conn, slug)
     if restaurant_id is None:
         raise NotFound(f"no restaurant {slug!r}")
@@ -45,6 +47,10 @@ def find_venue(conn: Connection, slug: str) -> Venue:
     return load_venue(conn, restaurant_id)
 
 
-def export_venue(conn: Connection, slug: str) -> str:
+def find_venue(database: Transactions, slug: str) -> Venue:
+    return database.run(lambda conn: venue_named(conn, slug))
+
+
+def export_venue(database: Transactions, slug: str) -> str:
     """The venue's document as TOML, which imports back to the same venue."""
-    return tomli_w.dumps(venue_to_document(find_venue(conn, slug)))
+    return tomli_w.dumps(venue_to_document(find_venue(database, slug)))

@@ -1,0 +1,220 @@
+"""Who occupies which table when: the day lock, occupancy reads and allocation rows.
+
+Every function runs in the caller's transaction, already scoped to the restaurant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import Cursor
+from psycopg.types.range import Range
+
+from reserve.db.database import Connection
+
+# A table taken from ``start`` to ``end`` (its label first).
+Taken = tuple[str, datetime, datetime]
+
+# No allocation lasts longer (the constraint allocations_window_short).
+LONGEST_WINDOW = timedelta(hours=36)
+
+
+def lock_days(conn: Connection, restaurant_id: UUID, days: Sequence[date], timeout_ms: int) -> None:
+    """Serialise allocation for one restaurant and each service date of ``days`` until the
+    transaction ends; the days are locked in date order, so two transactions locking the
+    same two days cannot deadlock.
+
+    Taken before occupancy is read, so concurrent bookings of one day queue here instead of
+    racing; other days and other restaurants go on in parallel.
+    """
+    for day in sorted(set(days)):
+        # The sub-select sets the timeout before the lock is asked for, in one round trip.
+        conn.execute(
+            """
+            SELECT pg_advisory_xact_lock(k.key)
+              FROM (SELECT set_config('lock_timeout', %s, true),
+                           hashtextextended(%s, 0) AS key) AS k
+            """,
+            (f"{int(timeout_ms)}ms", f"reserve:day:{restaurant_id}:{day.isoformat()}"),
+        )
+
+
+def _delete_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> Cursor[Any]:
+    return conn.execute(
+        "DELETE FROM holds WHERE restaurant_id = %s AND expires_at <= %s", (restaurant_id, now)
+    )
+
+
+def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> int:
+    """Delete holds past their expiry (their allocations go with them); how many."""
+    return _delete_expired_holds(conn, restaurant_id, now).rowcount
+
+
+def purge_and_read(
+    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
+) -> tuple[int, list[Taken]]:
+    """Delete expired holds, then read the occupancy of ``[start, end)``.
+
+    Two statements (sent together in pipeline mode): the read takes its snapshot after the
+    delete has waited for anyone confirming one of those holds, so it sees the outcome.
+    """
+    purged = _delete_expired_holds(conn, restaurant_id, now)
+    taken = occupied(conn, restaurant_id, start, end, now)
+    return purged.rowcount, taken
+
+
+def covers_by_start(
+    conn: Connection, restaurant_id: UUID, day: date, now: datetime
+) -> dict[datetime, int]:
+    """Covers of the bookings (confirmed or seated) and live holds of ``day`` by start."""
+    rows = conn.execute(
+        """
+        SELECT start_at, sum(party_size) AS covers FROM (
+            SELECT start_at, party_size FROM bookings
+             WHERE restaurant_id = %(r)s AND service_date = %(day)s
+               AND status IN ('confirmed', 'seated')
+            UNION ALL
+            SELECT start_at, party_size FROM holds
+             WHERE restaurant_id = %(r)s AND service_date = %(day)s AND expires_at > %(now)s
+        ) AS starting GROUP BY start_at
+        """,
+        {"r": restaurant_id, "day": day, "now": now},
+    ).fetchall()
+    return {row["start_at"]: int(row["covers"]) for row in rows}
+
+
+# Every allocation overlapping [start, end) but those of holds expired by now. The bound on
+# window starts lets allocations_start find them, so the read costs the same with years of
+# history as on an empty book.
+OCCUPIED = """
+    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
+      FROM allocations a
+      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+     WHERE a.restaurant_id = %(r)s
+       AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
+       AND a.occupied && tstzrange(%(start)s, %(end)s)
+       AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+"""
+
+
+def occupied(
+    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
+) -> list[Taken]:
+    """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``):
+    table label, window start and end."""
+    rows = conn.execute(
+        OCCUPIED,
+        {
+            "r": restaurant_id,
+            "earliest": start - LONGEST_WINDOW,
+            "start": start,
+            "end": end,
+            "now": now,
+        },
+    ).fetchall()
+    return [(row["label"], row["starts"], row["ends"]) for row in rows]
+
+
+def allocate_tables(
+    conn: Connection,
+    restaurant_id: UUID,
+    table_ids: Sequence[UUID],
+    *,
+    owner: str,
+    owner_id: UUID,
+    service_date: date,
+    start: datetime,
+    end: datetime,
+) -> None:
+    """One allocation row per table for ``[start, end)``, owned by a booking, hold or block."""
+    column = {"booking": "booking_id", "hold": "hold_id", "block": "block_id"}[owner]
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO allocations (restaurant_id, table_id, {column}, service_date, occupied)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [
+                (restaurant_id, table_id, owner_id, service_date, Range(start, end, "[)"))
+                for table_id in table_ids
+            ],
+        )
+
+
+def free_booking_tables(conn: Connection, restaurant_id: UUID, booking_id: UUID) -> None:
+    conn.execute(
+        "DELETE FROM allocations WHERE restaurant_id = %s AND booking_id = %s",
+        (restaurant_id, booking_id),
+    )
+
+
+def end_booking_allocations(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime
+) -> None:
+    """Free a booking's tables from ``at`` (completing early); windows already over stay."""
+    conn.execute(
+        """
+        DELETE FROM allocations
+         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND lower(occupied) >= %(at)s
+        """,
+        {"r": restaurant_id, "b": booking_id, "at": at},
+    )
+    conn.execute(
+        """
+        UPDATE allocations SET occupied = tstzrange(lower(occupied), %(at)s)
+         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND upper(occupied) > %(at)s
+        """,
+        {"r": restaurant_id, "b": booking_id, "at": at},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TableUse:
+    """One table taken for a window, and by what: a booking, a hold or a block."""
+
+    label: str
+    starts: datetime
+    ends: datetime
+    kind: str  # "booking", "hold" or "block"
+    owner_id: UUID
+    party_size: int | None  # bookings and holds
+    status: str | None  # bookings
+    guest_name: str | None  # bookings
+
+
+def of_day(conn: Connection, restaurant_id: UUID, day: date) -> list[TableUse]:
+    """Every allocation of the service date ``day``, with what owns it, by table and time."""
+    rows = conn.execute(
+        """
+        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
+               a.booking_id, a.hold_id, a.block_id,
+               coalesce(b.party_size, h.party_size) AS party_size,
+               b.status, b.guest_name
+          FROM allocations a
+          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+          LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
+          LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+         WHERE a.restaurant_id = %s AND a.service_date = %s
+         ORDER BY t.label, lower(a.occupied)
+        """,
+        (restaurant_id, day),
+    ).fetchall()
+    uses = []
+    for row in rows:
+        kind = "booking" if row["booking_id"] else "hold" if row["hold_id"] else "block"
+        uses.append(
+            TableUse(
+                label=row["label"],
+                starts=row["starts"],
+                ends=row["ends"],
+                kind=kind,
+                owner_id=row[f"{kind}_id"],
+                party_size=row["party_size"],
+                status=row["status"],
+                guest_name=row["guest_name"],
+            )
+        )
+    return uses

@@ -1,0 +1,126 @@
+"""Holds and blocks in and out of the database (their tables are in ``allocations``).
+
+Every function runs in the caller's transaction, already scoped to the restaurant, except
+``restaurant_of``, which finds a hold's restaurant across tenants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from uuid import UUID
+
+from reserve.db.database import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHold:
+    id: UUID
+    party_size: int
+    day: date
+    local_time: time
+    start_at: datetime
+    end_at: datetime
+    expires_at: datetime
+    table_ids: tuple[UUID, ...]
+
+
+def restaurant_of(conn: Connection, hold_id: UUID) -> UUID | None:
+    """The restaurant a hold belongs to, seen across tenants; None for an unknown id."""
+    row = conn.execute("SELECT reserve_hold_restaurant(%s) AS owner", (hold_id,)).fetchone()
+    return None if row is None else row["owner"]
+
+
+def insert_hold(
+    conn: Connection,
+    restaurant_id: UUID,
+    hold_id: UUID,
+    *,
+    party_size: int,
+    service_date: date,
+    local_time: time,
+    start_at: datetime,
+    end_at: datetime,
+    zone_id: UUID | None,
+    expires_at: datetime,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO holds (restaurant_id, id, party_size, service_date, local_time, start_at,
+            end_at, zone_id, expires_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (
+            restaurant_id,
+            hold_id,
+            party_size,
+            service_date,
+            local_time,
+            start_at,
+            end_at,
+            zone_id,
+            expires_at,
+        ),
+    )
+
+
+def get_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> StoredHold | None:
+    """A hold and its tables, locked until the transaction ends."""
+    row = conn.execute(
+        """
+        SELECT h.*, coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id)
+                                FROM allocations a
+                               WHERE a.restaurant_id = h.restaurant_id AND a.hold_id = h.id),
+                             '{}') AS table_ids
+          FROM holds h WHERE h.restaurant_id = %s AND h.id = %s FOR UPDATE
+        """,
+        (restaurant_id, hold_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return StoredHold(
+        id=row["id"],
+        party_size=row["party_size"],
+        day=row["service_date"],
+        local_time=row["local_time"],
+        start_at=row["start_at"],
+        end_at=row["end_at"],
+        expires_at=row["expires_at"],
+        table_ids=tuple(row["table_ids"]),
+    )
+
+
+def hand_hold_to_booking(
+    conn: Connection, restaurant_id: UUID, hold_id: UUID, booking_id: UUID
+) -> None:
+    """The hold's allocations become the booking's; the hold goes."""
+    conn.execute(
+        "UPDATE allocations SET hold_id = NULL, booking_id = %s"
+        " WHERE restaurant_id = %s AND hold_id = %s",
+        (booking_id, restaurant_id, hold_id),
+    )
+    delete_hold(conn, restaurant_id, hold_id)
+
+
+def delete_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> bool:
+    cursor = conn.execute(
+        "DELETE FROM holds WHERE restaurant_id = %s AND id = %s", (restaurant_id, hold_id)
+    )
+    return cursor.rowcount > 0
+
+
+def insert_block(
+    conn: Connection,
+    restaurant_id: UUID,
+    block_id: UUID,
+    *,
+    start_at: datetime,
+    end_at: datetime,
+    reason: str,
+    created_by: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO blocks (restaurant_id, id, start_at, end_at, reason, created_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (restaurant_id, block_id, start_at, end_at, reason, created_by),
+    )

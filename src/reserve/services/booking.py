@@ -1,0 +1,173 @@
+"""Booking: confirm a hold, or find tables and confirm, or accept as pending; exactly once
+per idempotency key.
+
+One transaction in four round trips (pipeline mode): the venue; the key's claim and any
+earlier result; the day's lock and occupancy; the booking, its tables, its history and
+its idempotency record, sent with the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, time
+from uuid import UUID, uuid4
+
+from reserve import metrics
+from reserve.db import bookings as store
+from reserve.db import holds, idempotency
+from reserve.db.database import Connection
+from reserve.domain.booking import Booking, Guest, Source, Status, new_reference
+from reserve.domain.errors import (
+    Forbidden,
+    HoldExpired,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    NoAvailability,
+    SelectorTimeout,
+)
+from reserve.services.authorisation import Caller
+from reserve.services.context import Context
+from reserve.services.holds import take_hold
+from reserve.services.keys import hash_key
+from reserve.services.seating import Slot, check_party, check_zone, find_tables, offered, seat
+from reserve.services.venue_state import VenueState
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    party_size: int
+    day: date
+    local_time: time
+    guest: Guest
+    notes: str = ""
+    hold_id: UUID | None = None
+    zone: str | None = None
+    source: Source | None = None  # None: web for guests, staff for the restaurant's staff
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """What a booking request made: the booking, the manage token that was returned with
+    it, and whether this answer repeats an earlier request's with the same key."""
+
+    booking: Booking
+    manage_token: str | None
+    replayed: bool = False
+
+
+def book(
+    ctx: Context, slug: str, request: BookingRequest, idempotency_key: str, caller: Caller
+) -> Booked:
+    fingerprint = _fingerprint(slug, request)
+
+    def work(conn: Connection) -> Booked:
+        state = ctx.venues.scoped(conn, slug)
+        claimed, earlier = idempotency.claim_key(conn, state.restaurant_id, idempotency_key)
+        if not claimed:
+            raise IdempotencyKeyInUse(
+                "a request with this Idempotency-Key is still being processed"
+            )
+        if earlier is not None:
+            if earlier.request_hash != fingerprint:
+                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+            metrics.IDEMPOTENT_REPLAYS.inc()
+            return Booked(earlier.booking, earlier.manage_token, replayed=True)
+        booked = _book(ctx, conn, state, request, caller)
+        idempotency.store_result(
+            conn,
+            state.restaurant_id,
+            idempotency_key,
+            fingerprint,
+            booked.booking,
+            booked.manage_token,
+        )
+        return booked
+
+    try:
+        booked = ctx.database.run(work, pipeline=True)
+    except NoAvailability:
+        metrics.BOOKINGS.labels("no-availability").inc()
+        raise
+    except HoldExpired:
+        metrics.BOOKINGS.labels("hold-expired").inc()
+        raise
+    if not booked.replayed:
+        metrics.BOOKINGS.labels(booked.booking.status).inc()
+    return booked
+
+
+def _book(
+    ctx: Context, conn: Connection, state: VenueState, request: BookingRequest, caller: Caller
+) -> Booked:
+    public = not caller.is_staff_of(state.restaurant_id)
+    if public and request.source not in (None, Source.WEB):
+        raise Forbidden("only the restaurant's staff may book with a source other than web")
+    check_party(state, request.party_size)
+    check_zone(state, request.zone)
+    offer = offered(ctx, state, request.day, request.local_time, request.party_size, public=public)
+    tables: list[str] | tuple[str, ...] = ()
+    status, pending_reason = Status.CONFIRMED, None
+    slot = Slot.of(offer, request.day)
+    if request.hold_id is not None:
+        tables, slot = take_hold(
+            ctx, conn, state, request.hold_id, request.party_size, request.day, request.local_time
+        )
+    elif public and request.party_size > state.venue.max_online_party_size:
+        status, pending_reason = Status.PENDING, "approval"
+    else:
+        try:
+            tables = find_tables(ctx, conn, state, slot, request.party_size, request.zone).tables
+        except SelectorTimeout:
+            status, pending_reason = Status.PENDING, "allocation"
+    now = ctx.clock().astimezone(slot.start_at.tzinfo)
+    booking = Booking(
+        id=uuid4(),
+        reference=new_reference(),
+        restaurant=state.venue.slug,
+        status=status,
+        party_size=request.party_size,
+        day=request.day,
+        local_time=request.local_time,
+        start_at=slot.start_at,
+        end_at=slot.end_at,
+        tables=tuple(sorted(tables)),
+        zone=request.zone,
+        guest=request.guest,
+        notes=request.notes,
+        source=request.source or (Source.WEB if public else Source.STAFF),
+        created_at=now,
+        updated_at=now,
+        pending_reason=pending_reason,
+    )
+    token = secrets.token_urlsafe(24)
+    store.insert_booking(
+        conn,
+        state.restaurant_id,
+        booking,
+        zone_id=None if request.zone is None else state.zone_ids[request.zone],
+        manage_token_hash=hash_key(ctx.secret, token),
+    )
+    if tables and request.hold_id is not None:
+        holds.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
+    elif tables:
+        seat(conn, state, tables, slot, booking.id)
+    store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
+    return Booked(booking, token)
+
+
+def _fingerprint(slug: str, request: BookingRequest) -> bytes:
+    payload = {
+        "restaurant": slug,
+        "party_size": request.party_size,
+        "date": request.day.isoformat(),
+        "time": request.local_time.strftime("%H:%M"),
+        "guest": [request.guest.name, request.guest.email, request.guest.phone],
+        "notes": request.notes,
+        "hold_id": None if request.hold_id is None else str(request.hold_id),
+        "zone": request.zone,
+        "source": None if request.source is None else str(request.source),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).digest()

@@ -1,0 +1,138 @@
+"""A booking once made: reading it, moving or resizing it, cancelling it, and moving it
+along its lifecycle (seated, completed, no-show...). Each change is one transaction; on
+any failure the booking stays as it was."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from uuid import UUID
+
+from reserve import metrics
+from reserve.db import allocations
+from reserve.db import bookings as store
+from reserve.db.database import Connection
+from reserve.domain.booking import CHANGEABLE, Booking, Status, check_transition
+from reserve.domain.errors import InvalidRequest
+from reserve.services.authorisation import Caller, booking_for, require_staff
+from reserve.services.context import Context
+from reserve.services.seating import (
+    Slot,
+    check_party,
+    find_tables_now,
+    lock_days,
+    offered,
+    seat,
+)
+from reserve.services.venue_state import VenueState
+
+
+def get_booking(ctx: Context, booking_id: UUID, caller: Caller) -> Booking:
+    return ctx.database.run(lambda conn: booking_for(ctx, conn, booking_id, caller)[1])
+
+
+def cancel(ctx: Context, booking_id: UUID, caller: Caller) -> Booking:
+    """Cancel and free the tables; cancelling again changes nothing."""
+
+    def work(conn: Connection) -> Booking:
+        state, booking = booking_for(ctx, conn, booking_id, caller, lock=True)
+        if booking.status is not Status.CANCELLED:
+            check_transition(booking.status, Status.CANCELLED)
+            allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
+            _record(conn, state, booking, Status.CANCELLED, caller)
+            metrics.BOOKINGS.labels("cancelled").inc()
+        return reread(conn, state, booking_id)
+
+    return ctx.database.run(work)
+
+
+def modify(
+    ctx: Context,
+    booking_id: UUID,
+    caller: Caller,
+    *,
+    party_size: int | None = None,
+    day: date | None = None,
+    local_time: time | None = None,
+) -> Booking:
+    """Move or resize a booking in one transaction; on any failure the original stands."""
+
+    def work(conn: Connection) -> Booking:
+        state, booking = booking_for(ctx, conn, booking_id, caller, lock=True)
+        if booking.status not in CHANGEABLE:
+            raise InvalidRequest(f"a {booking.status} booking can no longer be changed")
+        size = booking.party_size if party_size is None else party_size
+        new_day = booking.day if day is None else day
+        at = booking.local_time if local_time is None else local_time
+        public = not caller.is_staff_of(state.restaurant_id)
+        check_party(state, size)
+        offer = offered(ctx, state, new_day, at, size, public=public)
+        if public and size > state.venue.max_online_party_size:
+            raise InvalidRequest(
+                f"parties above {state.venue.max_online_party_size} are booked by the "
+                "restaurant; please call"
+            )
+        if booking.status is Status.CONFIRMED:
+            if new_day != booking.day:
+                # Both days, in date order, so two moves between them cannot deadlock.
+                lock_days(ctx, conn, state, booking.day, new_day)
+            allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
+            slot = Slot.of(offer, new_day)
+            plan = find_tables_now(ctx, conn, state, slot, size, booking.zone)
+            seat(conn, state, plan.tables, slot, booking_id)
+        store.reschedule(
+            conn,
+            state.restaurant_id,
+            booking_id,
+            party_size=size,
+            service_date=new_day,
+            local_time=at,
+            start_at=offer.start_at,
+            end_at=offer.end_at,
+        )
+        return reread(conn, state, booking_id)
+
+    return ctx.database.run(work)
+
+
+def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -> Booking:
+    """Move a booking along its lifecycle (staff only); freeing or taking tables as the
+    new status needs."""
+    require_staff(caller)
+
+    def work(conn: Connection) -> Booking:
+        state, booking = booking_for(ctx, conn, booking_id, caller, lock=True, staff=True)
+        check_transition(booking.status, wanted)
+        rid = state.restaurant_id
+        if wanted in (Status.CANCELLED, Status.NO_SHOW):
+            allocations.free_booking_tables(conn, rid, booking_id)
+        elif wanted is Status.COMPLETED:
+            allocations.end_booking_allocations(conn, rid, booking_id, ctx.clock())
+        elif wanted is Status.CONFIRMED:
+            # Approving a pending booking, or undoing a no-show: it needs tables again,
+            # for the window it was booked for.
+            slot = kept_slot(state, booking)
+            plan = find_tables_now(ctx, conn, state, slot, booking.party_size, booking.zone)
+            seat(conn, state, plan.tables, slot, booking_id)
+        _record(conn, state, booking, wanted, caller)
+        return reread(conn, state, booking_id)
+
+    return ctx.database.run(work)
+
+
+def kept_slot(state: VenueState, booking: Booking) -> Slot:
+    """The window the booking was made for."""
+    return Slot.kept(state, booking.day, booking.local_time, booking.start_at, booking.end_at)
+
+
+def reread(conn: Connection, state: VenueState, booking_id: UUID) -> Booking:
+    """The booking as the transaction has left it."""
+    stored = store.get_booking(conn, state.restaurant_id, booking_id, state.venue)
+    assert stored is not None
+    return stored.booking
+
+
+def _record(
+    conn: Connection, state: VenueState, booking: Booking, wanted: Status, caller: Caller
+) -> None:
+    store.set_status(conn, state.restaurant_id, booking.id, wanted)
+    store.record_status(conn, state.restaurant_id, booking.id, booking.status, wanted, caller.actor)

@@ -1,0 +1,206 @@
+"""Finding and taking tables: the steps that every use case which allocates shares.
+
+A use case that allocates serialises on the venue's day first (``Context.day_lock``, with a
+timeout), then purges expired holds, reads the day's occupancy with one indexed query, lets
+the allocator choose (``reserve.domain``), and writes. The exclusion constraint
+``allocations_no_overlap`` is the backstop: a 23P01 that still surfaces is answered as
+``NoAvailability`` by the unit of work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from reserve import metrics
+from reserve.db import allocations
+from reserve.db.database import Connection
+from reserve.domain.allocator import Occupancy, Plan, Request, allocate
+from reserve.domain.availability import day_occupancy, within_pacing
+from reserve.domain.errors import InvalidRequest, NoAvailability, PartyTooLarge, SelectorTimeout
+from reserve.domain.timing import OfferedTime, check_booking_window, offered_time
+from reserve.services.context import Context
+from reserve.services.venue_state import VenueState
+
+# Dates outside these are refused before any arithmetic on them can overflow.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(9000, 12, 31)
+
+log = logging.getLogger("reserve.allocator")
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a booking sits in time: its service date and start, its end, and the end of
+    the window its tables are occupied (the end plus the venue's buffer)."""
+
+    day: date
+    local_time: time
+    start_at: datetime
+    end_at: datetime
+    occupied_until: datetime
+
+    @classmethod
+    def of(cls, offered: OfferedTime, day: date) -> Slot:
+        return cls(
+            day, offered.local_time, offered.start_at, offered.end_at, offered.occupied_until
+        )
+
+    @classmethod
+    def kept(
+        cls, state: VenueState, day: date, local_time: time, start_at: datetime, end_at: datetime
+    ) -> Slot:
+        """The window a booking or hold was made for, whatever the venue's rules are now."""
+        buffer = timedelta(minutes=state.venue.buffer_minutes)
+        return cls(day, local_time, start_at, end_at, end_at + buffer)
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def check_day(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidRequest(f"{day.isoformat()} is not a date this venue takes bookings for")
+
+
+def check_party(state: VenueState, party_size: int) -> None:
+    if party_size > state.largest_party:
+        raise PartyTooLarge(
+            f"{state.venue.name} cannot seat a party of {party_size}; "
+            f"the largest it can seat is {state.largest_party}"
+        )
+
+
+def check_zone(state: VenueState, zone: str | None) -> None:
+    if zone is not None and zone not in state.zone_ids:
+        known = ", ".join(sorted(state.zone_ids))
+        raise InvalidRequest(f"unknown zone {zone!r}; zones: {known}")
+
+
+def offered(
+    ctx: Context, state: VenueState, day: date, at: time, party_size: int, *, public: bool
+) -> OfferedTime:
+    """The start the venue offers the party at ``at`` on ``day``; a public caller must
+    also book within the venue's lead time and horizon."""
+    check_day(day)
+    offer = offered_time(state.venue, day, at, party_size)
+    if public:
+        check_booking_window(state.venue, offer.start_at, ctx.clock())
+    return offer
+
+
+# --- occupancy ---------------------------------------------------------------------------
+
+
+def day_span(state: VenueState, day: date) -> tuple[datetime, datetime]:
+    """From the venue's midnight starting ``day`` to 36 hours later: every window of the day.
+
+    A bound of the read, not a window: the few hours' error a clock change makes to a
+    wall-clock sum do not matter here."""
+    check_day(day)
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(state.venue.timezone))
+    return start, start + timedelta(hours=36)
+
+
+def occupancy(
+    conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
+) -> Occupancy:
+    """The day's occupancy; with ``purge``, expired holds are deleted in the same trip."""
+    start, end = day_span(state, day)
+    if not purge:
+        return day_occupancy(
+            state.floor, allocations.occupied(conn, state.restaurant_id, start, end, now)
+        )
+    purged, taken = allocations.purge_and_read(conn, state.restaurant_id, start, end, now)
+    if purged:
+        metrics.HOLDS.labels("expired").inc(purged)
+    return day_occupancy(state.floor, taken)
+
+
+def lock_days(ctx: Context, conn: Connection, state: VenueState, *days: date) -> None:
+    ctx.day_lock(conn, state.restaurant_id, days)
+
+
+# --- choosing and taking tables ----------------------------------------------------------
+
+
+def find_tables(
+    ctx: Context,
+    conn: Connection,
+    state: VenueState,
+    slot: Slot,
+    party_size: int,
+    zone: str | None,
+) -> Plan:
+    """Lock the day, purge expired holds, read occupancy, choose tables (or refuse).
+
+    ``SelectorTimeout`` means the search ran out of time before it found tables."""
+    lock_days(ctx, conn, state, slot.day)
+    now = ctx.clock()
+    taken = occupancy(conn, state, slot.day, now, purge=True)
+    if state.venue.max_covers_per_slot is not None:
+        starting = allocations.covers_by_start(conn, state.restaurant_id, slot.day, now)
+        if not within_pacing(state.venue, starting.get(slot.start_at, 0), party_size):
+            raise NoAvailability(
+                f"{state.venue.name} takes at most {state.venue.max_covers_per_slot} covers "
+                f"starting at {slot.local_time:%H:%M}"
+            )
+    request = Request(party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp(), zone)
+    with metrics.ALLOCATION_SECONDS.time():
+        plan = allocate(state.floor, taken, request, state.policy, state.lookahead)
+    if plan is None:
+        raise NoAvailability(
+            f"no table for {party_size} at {slot.local_time:%H:%M} on {slot.day.isoformat()}"
+        )
+    if plan.profile is not None:  # debug.capacity_profiling
+        stages = ", ".join(f"{stage} {ms:.3f}" for stage, ms in plan.profile.items())
+        log.info(
+            "allocated %s for %d at %s %s: %s",
+            "+".join(plan.tables),
+            party_size,
+            state.venue.slug,
+            slot.start_at.isoformat(),
+            stages,
+        )
+    return plan
+
+
+def find_tables_now(
+    ctx: Context,
+    conn: Connection,
+    state: VenueState,
+    slot: Slot,
+    party_size: int,
+    zone: str | None,
+) -> Plan:
+    """``find_tables`` for a change to an existing booking or a hold: there is no pending
+    state to fall back on, so a search that ran out of time finds nothing."""
+    try:
+        return find_tables(ctx, conn, state, slot, party_size, zone)
+    except SelectorTimeout:
+        raise NoAvailability("no table could be found in time; try again") from None
+
+
+def seat(
+    conn: Connection,
+    state: VenueState,
+    labels: Sequence[str],
+    slot: Slot,
+    owner_id: UUID,
+    owner: str = "booking",
+) -> None:
+    """Allocate ``labels`` for the slot's occupied window to a booking or hold."""
+    allocations.allocate_tables(
+        conn,
+        state.restaurant_id,
+        [state.table_ids[label] for label in labels],
+        owner=owner,
+        owner_id=owner_id,
+        service_date=slot.day,
+        start=slot.start_at,
+        end=slot.occupied_until,
+    )
