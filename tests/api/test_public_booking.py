@@ -61,6 +61,15 @@ def test_a_booking_is_confirmed_with_exactly_the_designed_fields_and_a_manage_to
     assert booking["manage_token"]
 
 
+def test_a_booking_is_dated_by_the_clock_the_service_is_given(
+    white_horse: VenueSaved, book: Book
+) -> None:
+    # The test clock reads 10:00 on Tuesday 2026-12-01, whatever this machine's says.
+    booking = book(2, "19:00").json()
+
+    assert booking["created_at"] == booking["updated_at"] == "2026-12-01T10:00:00+00:00"
+
+
 def test_a_booking_keeps_the_guests_phone_and_notes(white_horse: VenueSaved, book: Book) -> None:
     guest = {**ADA, "phone": "+44 1223 860000"}
 

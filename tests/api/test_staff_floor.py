@@ -4,6 +4,7 @@ document."""
 from __future__ import annotations
 
 import copy
+import logging
 import tomllib
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +202,28 @@ def test_the_flags_show_each_default_override_and_value(
         "value": 3,
     }
     assert "debug.capacity_profiling" in found
+
+
+def test_capacity_profiling_logs_the_time_of_each_stage_of_every_allocation(
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="reserve.allocator")
+    book(2, "19:00")
+    assert not caplog.records  # off by default
+
+    response = api.put(f"{VENUE}/flags", json={"debug.capacity_profiling": True}, headers=staff)
+    assert response.status_code == 200, response.text
+    booking = book(4, "19:00").json()
+
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert line.startswith(f"allocated {'+'.join(booking['tables'])} for 4 at white-horse ")
+    assert "candidates_ms" in line
+    assert "lookahead_ms" in line
+    assert "total_ms" in line
 
 
 def test_allowing_one_table_a_party_turns_away_parties_that_need_combinations(

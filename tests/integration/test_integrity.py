@@ -22,7 +22,7 @@ from reserve.db.venues import save_venue
 from reserve.domain.access import Principal, Role
 from reserve.domain.booking import Guest
 from reserve.domain.errors import ConfigurationError, NotFound
-from reserve.services import integrity
+from reserve.services import integrity_report as integrity
 from reserve.services.authorisation import Caller
 from reserve.services.booking import BookingRequest, book
 from reserve.services.changes import cancel

@@ -49,42 +49,18 @@ def create_app(
     database = database or Database.from_settings(settings)
     context = context or Context(database, VenueStates(), settings.secret_key.get_secret_value())
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Not waiting lets the app start while the database is away; /readyz says so.
-        database.open(wait=False)
-        # Endpoints are plain functions run in threads. A thread beyond the pool's
-        # connections would only wait for one while contending for the GIL with the
-        # threads that hold them; requests queue in the event loop instead.
-        to_thread.current_default_thread_limiter().total_tokens = database.max_size
-        metrics.UP.set(1)
-        tasks: list[asyncio.Task[None]] = []
-        if background:
-            tasks = [
-                asyncio.create_task(_retry_pending(context, settings.pending_retry_seconds)),
-                asyncio.create_task(_prune(context, settings.prune_seconds)),
-            ]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            metrics.UP.set(0)
-            database.close()
-
     app = FastAPI(
         title="reserve",
         version=reserve.__version__,
         summary="Restaurant reservations: availability, holds, bookings and the floor.",
-        lifespan=lifespan,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.context = context
     app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
     app.state.principals = Principals()
+    app.state.background = background
     problems.install(app)
     app.add_middleware(RequestTimer)
     app.include_router(operations)
@@ -97,6 +73,36 @@ def create_app(
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Opens the pool, starts the background work, and undoes both when the app stops."""
+    database: Database = app.state.database
+    context: Context = app.state.context
+    settings: Settings = app.state.settings
+    # Not waiting lets the app start while the database is away; /readyz says so.
+    database.open(wait=False)
+    # Endpoints are plain functions run in threads. A thread beyond the pool's
+    # connections would only wait for one while contending for the GIL with the
+    # threads that hold them; requests queue in the event loop instead.
+    to_thread.current_default_thread_limiter().total_tokens = database.max_size
+    metrics.UP.set(1)
+    tasks: list[asyncio.Task[None]] = []
+    if app.state.background:
+        tasks = [
+            asyncio.create_task(_retry_pending(context, settings.pending_retry_seconds)),
+            asyncio.create_task(_prune(context, settings.prune_seconds)),
+        ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        metrics.UP.set(0)
+        database.close()
 
 
 class RequestTimer:

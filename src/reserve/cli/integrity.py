@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from reserve.cli.context import console, load_settings
-from reserve.db.database import OperatorDatabase
-from reserve.services.integrity import IntegrityReport, check_integrity
+from reserve.cli.context import console, operator_database
+from reserve.services.integrity import check_integrity
+from reserve.services.integrity_report import IntegrityReport
 
 SHOWN = 3  # details printed per check; --json has them all
 
@@ -26,7 +26,7 @@ def integrity(
 ) -> None:
     """Check every allocation, booking and hold against the booking rules; exit 1 on any
     violation."""
-    report = check_integrity(OperatorDatabase.from_settings(load_settings()), restaurant)
+    report = check_integrity(operator_database(), restaurant)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -9,6 +9,7 @@ import typer
 
 from reserve.cli import db, env, flags, integrity, keys, prune, serve, slotfill, venue
 from reserve.cli.context import errors
+from reserve.db.database import first_line
 from reserve.domain.errors import DatabaseUnavailable, ReserveError
 
 app = typer.Typer(
@@ -41,8 +42,9 @@ def main(args: list[str] | None = None) -> None:
         errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
     except psycopg.Error as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        errors.print(f"error: database: {message}", markup=False, highlight=False, soft_wrap=True)
+        errors.print(
+            f"error: database: {first_line(error)}", markup=False, highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

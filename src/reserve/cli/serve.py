@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import multiprocessing
 import os
 import signal
 import socket
 import threading
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from reserve.cli.context import console, load_settings, operator_database
 from reserve.config import Settings
@@ -46,8 +48,22 @@ def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
         host=host,
         port=port,
         log_level=log_level,
+        log_config=_log_config(log_level),
         access_log=False,
     )
+
+
+def _log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, with the product's own loggers (``reserve.*``) written the same
+    way at ``log_level``: without it they would reach only Python's last-resort handler,
+    which drops everything below a warning."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["reserve"] = {
+        "handlers": ["default"],
+        "level": log_level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:

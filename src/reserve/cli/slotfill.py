@@ -16,7 +16,6 @@ import typer
 
 from reserve.cli.context import console, errors, load_settings, operator_database
 from reserve.config import Settings
-from reserve.db.database import OperatorDatabase
 from reserve.domain.errors import ConfigurationError, NotFound, ReserveError
 from reserve.loadtest.client import ApiError
 from reserve.loadtest.engine import Integrity, IntegrityCheck, Options, Result
@@ -31,6 +30,7 @@ T = TypeVar("T")
 INTERRUPTED = 130
 
 
+# Long only for its parameters, one per flag; the work is in the helpers below.
 def slot_fill(
     restaurant: Annotated[str, typer.Option(help="The venue to fill (its slug).")],
     api_key: Annotated[
@@ -123,24 +123,28 @@ def slot_fill(
         resume=resume,
         poll_timeout=poll_timeout,
     )
+    _report(options, _run(options))
+
+
+def _run(options: Options) -> Result:
+    """Every level of the run, with live progress; what stops it ends the command."""
     try:
-        check = integrity_check(load_settings(), restaurant)
+        check = integrity_check(load_settings(), options.restaurant)
         with LiveProgress(errors) as progress:
-            result = run_slot_fill(options, check, progress)
+            return run_slot_fill(options, check, progress)
     except (ApiError, LogError, ReserveError) as error:
         _fail(str(error))
     except psycopg.Error as error:
         _fail(f"database: {_first_line(error)}")
     except KeyboardInterrupt:
         errors.print(
-            f"interrupted: {log_dir / LOG_NAME} holds every request that finished; "
+            f"interrupted: {options.log_dir / LOG_NAME} holds every request that finished; "
             "run again with --resume to continue after the last completed slot",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
         raise typer.Exit(INTERRUPTED) from None
-    _report(options, result)
 
 
 def integrity_check(settings: Settings, restaurant: str) -> IntegrityCheck:
@@ -158,7 +162,7 @@ def integrity_check(settings: Settings, restaurant: str) -> IntegrityCheck:
 
     def check() -> Integrity:
         try:
-            report = check_integrity(OperatorDatabase.from_settings(settings), restaurant)
+            report = check_integrity(operator_database(settings), restaurant)
         except (ReserveError, psycopg.Error) as error:  # and those run leaves untranslated
             return Integrity(None, None, _first_line(error))
         return Integrity(report.violations, report.to_json())

@@ -1,1 +1,2 @@
-"""PostgreSQL: the embedded server, connections and pools, the unit of work, repositories."""
+"""PostgreSQL: the embedded server, the pool and the unit of work (``database``), and the
+repositories that turn rows into domain values and back. All SQL lives here."""

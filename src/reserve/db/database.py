@@ -130,11 +130,12 @@ def _translated(error: Exception) -> ReserveError | None:
         # Input PostgreSQL cannot store (a NUL character in text, say).
         return Unstorable("the request holds a value that cannot be stored")
     if isinstance(error, psycopg.OperationalError | PoolTimeout):
-        return DatabaseUnavailable(_first_line(error))
+        return DatabaseUnavailable(first_line(error))
     return None
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """What a person needs of a driver's error message: its first line."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 

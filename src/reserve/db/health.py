@@ -6,6 +6,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from reserve.db import migrations
+from reserve.db.database import first_line
 from reserve.domain.errors import DatabaseUnavailable
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -20,5 +21,4 @@ def schema_revision(url: str, *, timeout: int = CONNECT_TIMEOUT_SECONDS) -> str 
         with psycopg.connect(url, connect_timeout=timeout, row_factory=dict_row) as conn:
             return migrations.current_revision(conn)
     except psycopg.Error as error:
-        text = str(error).strip()
-        raise DatabaseUnavailable(text.splitlines()[0] if text else type(error).__name__) from error
+        raise DatabaseUnavailable(first_line(error)) from error

@@ -11,14 +11,14 @@ Combinations and capacities are judged against the floor and the flags as they a
 bookings that hold tables now: confirmed and seated ones. A windows check likewise expects
 the venue's buffer as it is now, so after a buffer change the bookings made before it show
 until they are seated again.
+
+The report's types, its check names and how violations read are ``integrity_report``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -30,87 +30,28 @@ from reserve.db.venues import load_venue
 from reserve.domain.errors import ConfigurationError, NotFound
 from reserve.domain.floor import Floor, Rule
 from reserve.domain.venue import Table, Venue
-
-Json: TypeAlias = "str | int | float | bool | list[Json] | dict[str, Json] | None"
-
-OVERLAPPING_ALLOCATIONS = "overlapping_allocations"
-BAD_WINDOWS = "bad_windows"
-BOOKINGS_WITHOUT_TABLES = "bookings_without_tables"
-TABLES_OF_FREED_BOOKINGS = "tables_of_freed_bookings"
-WINDOWS_DISAGREEING = "windows_disagreeing"
-BROKEN_COMBINATIONS = "broken_combinations"
-OVER_CAPACITY = "over_capacity"
-EXPIRED_HOLDS = "expired_holds"
-
-CHECKS: dict[str, str] = {
-    OVERLAPPING_ALLOCATIONS: "two allocations of one table whose windows overlap",
-    BAD_WINDOWS: "allocations whose window is null, empty or unbounded",
-    BOOKINGS_WITHOUT_TABLES: "confirmed or seated bookings with no table",
-    TABLES_OF_FREED_BOOKINGS: "tables still held by cancelled, no-show or pending bookings",
-    WINDOWS_DISAGREEING: "allocation windows other than the booking's [start, end + buffer)",
-    BROKEN_COMBINATIONS: "combined tables across zones, out of shape, or too many of them",
-    OVER_CAPACITY: "parties larger than their tables seat",
-    EXPIRED_HOLDS: "holds past their expiry still present (reserve prune removes them)",
-}
+from reserve.services.integrity_report import (
+    BAD_WINDOWS,
+    BOOKINGS_WITHOUT_TABLES,
+    BROKEN_COMBINATIONS,
+    CHECKS,
+    EXPIRED_HOLDS,
+    OVER_CAPACITY,
+    OVERLAPPING_ALLOCATIONS,
+    TABLES_OF_FREED_BOOKINGS,
+    WINDOWS_DISAGREEING,
+    CheckResult,
+    IntegrityReport,
+    Violation,
+    booking_json,
+    owner_json,
+    owner_text,
+    span_text,
+    when_text,
+    window_json,
+)
 
 LIVE = ("confirmed", "seated")
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One thing wrong: the restaurant, a line a person reads, and the facts to act on."""
-
-    restaurant: str
-    summary: str
-    details: dict[str, Json] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Json]:
-        return {"restaurant": self.restaurant, "summary": self.summary, **self.details}
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    name: str
-    description: str
-    violations: tuple[Violation, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-
-@dataclass(frozen=True, slots=True)
-class IntegrityReport:
-    restaurants: tuple[str, ...]
-    checks: tuple[CheckResult, ...]
-    checked_at: datetime
-
-    @property
-    def violations(self) -> int:
-        """How many violations, over every check."""
-        return sum(len(check.violations) for check in self.checks)
-
-    @property
-    def ok(self) -> bool:
-        return self.violations == 0
-
-    def check(self, name: str) -> CheckResult:
-        return next(check for check in self.checks if check.name == name)
-
-    def to_json(self) -> dict[str, Json]:
-        return {
-            "restaurants": list(self.restaurants),
-            "checked_at": self.checked_at.isoformat(),
-            "checks": {
-                check.name: {
-                    "ok": check.ok,
-                    "count": len(check.violations),
-                    "violations": [violation.to_json() for violation in check.violations],
-                }
-                for check in self.checks
-            },
-            "violations": self.violations,
-        }
 
 
 class _Context:
@@ -197,15 +138,15 @@ def _overlapping_allocations(context: _Context) -> Iterator[Violation]:
     for overlap in store.overlapping_allocations(context.conn, context.ids):
         first, second = overlap.first, overlap.second
         tz = context.tz(first.restaurant_id)
-        first_owner, second_owner = _owner(first.owner), _owner(second.owner)
+        first_owner, second_owner = owner_json(first.owner), owner_json(second.owner)
         yield Violation(
             context.slug(first.restaurant_id),
-            f"{first.label}: {_owner_text(first_owner)} {_span_text(first.window, tz)}"
-            f" overlaps {_owner_text(second_owner)} {_span_text(second.window, tz)}",
+            f"{first.label}: {owner_text(first_owner)} {span_text(first.window, tz)}"
+            f" overlaps {owner_text(second_owner)} {span_text(second.window, tz)}",
             {
                 "table": first.label,
-                "first": {**first_owner, "window": _window(first.window, tz)},
-                "second": {**second_owner, "window": _window(second.window, tz)},
+                "first": {**first_owner, "window": window_json(first.window, tz)},
+                "second": {**second_owner, "window": window_json(second.window, tz)},
             },
         )
 
@@ -217,19 +158,19 @@ def _bad_windows(context: _Context) -> Iterator[Violation]:
         has = {
             "null": "no window",
             "empty": "an empty window",
-            "unbounded": f"an unbounded window {_span_text(window, tz)}",
+            "unbounded": f"an unbounded window {span_text(window, tz)}",
         }[problem]
-        owner = _owner(allocation.owner)
+        owner = owner_json(allocation.owner)
         yield Violation(
             context.slug(allocation.restaurant_id),
-            f"{allocation.label}: {_owner_text(owner)} on {allocation.service_date} has {has}",
+            f"{allocation.label}: {owner_text(owner)} on {allocation.service_date} has {has}",
             {
                 "table": allocation.label,
                 "allocation_id": str(allocation.id),
                 "service_date": allocation.service_date.isoformat(),
                 "problem": problem,
                 **owner,
-                "window": _window(window, tz),
+                "window": window_json(window, tz),
             },
         )
 
@@ -241,8 +182,8 @@ def _bookings_without_tables(context: _Context) -> Iterator[Violation]:
         yield Violation(
             context.slug(booking.restaurant_id),
             f"booking {booking.reference} ({booking.status}, party of {booking.party_size}, "
-            f"{_span_text(span, tz)}) has no table",
-            _booking(booking, tz),
+            f"{span_text(span, tz)}) has no table",
+            booking_json(booking, tz),
         )
 
 
@@ -253,7 +194,7 @@ def _tables_of_freed_bookings(context: _Context) -> Iterator[Violation]:
             context.slug(booking.restaurant_id),
             f"{booking.status} booking {booking.reference} still holds {', '.join(booking.tables)}",
             {
-                **_booking(booking, context.tz(booking.restaurant_id)),
+                **booking_json(booking, context.tz(booking.restaurant_id)),
                 "tables": list(booking.tables),
             },
         )
@@ -268,13 +209,13 @@ def _windows_disagreeing(context: _Context) -> Iterator[Violation]:
         yield Violation(
             context.slug(allocation.restaurant_id),
             f"booking {owner.reference} ({owner.status}) at {allocation.label}: window "
-            f"{_span_text(allocation.window, tz, bounds=True)}, expected "
-            f"{_span_text(disagreement.expected, tz, bounds=True)}{dated}",
+            f"{span_text(allocation.window, tz, bounds=True)}, expected "
+            f"{span_text(disagreement.expected, tz, bounds=True)}{dated}",
             {
-                **_owner(owner),
+                **owner_json(owner),
                 "table": allocation.label,
-                "window": _window(allocation.window, tz),
-                "expected": _window(disagreement.expected, tz),
+                "window": window_json(allocation.window, tz),
+                "expected": window_json(disagreement.expected, tz),
                 "service_date": allocation.service_date.isoformat(),
                 "booking_service_date": booking_date.isoformat(),
             },
@@ -292,7 +233,7 @@ def _broken_combinations(context: _Context) -> Iterator[Violation]:
                 f"booking {booking.reference} (party of {booking.party_size}) at "
                 f"{'+'.join(booking.tables)}: {'; '.join(problems)}",
                 {
-                    **_booking(booking, context.tz(booking.restaurant_id)),
+                    **booking_json(booking, context.tz(booking.restaurant_id)),
                     "tables": list(booking.tables),
                     "problems": list(problems),
                 },
@@ -336,7 +277,7 @@ def _over_capacity(context: _Context) -> Iterator[Violation]:
                 f"booking {booking.reference}: party of {booking.party_size} at "
                 f"{'+'.join(booking.tables)} ({what} {limit})",
                 {
-                    **_booking(booking, context.tz(booking.restaurant_id)),
+                    **booking_json(booking, context.tz(booking.restaurant_id)),
                     "tables": list(booking.tables),
                     "capacity": limit,
                 },
@@ -355,12 +296,12 @@ def _expired_holds(context: _Context) -> Iterator[Violation]:
         yield Violation(
             context.slug(hold.restaurant_id),
             f"hold {str(hold.id)[:8]} (party of {hold.party_size}, {tables}) "
-            f"expired {_when(hold.expires_at, tz)}",
+            f"expired {when_text(hold.expires_at, tz)}",
             {
                 "hold_id": str(hold.id),
                 "party_size": hold.party_size,
                 "tables": list(hold.tables),
-                "window": _window(store.Span(hold.start_at, hold.end_at), tz),
+                "window": window_json(store.Span(hold.start_at, hold.end_at), tz),
                 "expires_at": hold.expires_at.astimezone(tz).isoformat(),
             },
         )
@@ -376,77 +317,3 @@ _RUNS: dict[str, Callable[[_Context], Iterable[Violation]]] = {
     OVER_CAPACITY: _over_capacity,
     EXPIRED_HOLDS: _expired_holds,
 }
-
-
-# --- how violations read ---------------------------------------------------------------------
-
-
-def _owner(owner: store.Owner) -> dict[str, Json]:
-    """What owns an allocation: a booking (by reference), a hold or a block (by id)."""
-    if owner.booking_id is not None:
-        return {
-            "owner": "booking",
-            "booking": owner.reference,
-            "booking_id": str(owner.booking_id),
-            "status": owner.status,
-        }
-    if owner.hold_id is not None:
-        return {"owner": "hold", "hold_id": str(owner.hold_id)}
-    if owner.block_id is not None:
-        return {"owner": "block", "block_id": str(owner.block_id)}
-    return {"owner": None}
-
-
-def _owner_text(owner: dict[str, Json]) -> str:
-    kind = owner["owner"]
-    if kind == "booking":
-        return f"booking {owner['booking']}"
-    if kind is None:
-        return "an allocation with no owner"
-    return f"{kind} {str(owner[f'{kind}_id'])[:8]}"
-
-
-def _booking(booking: store.BookingRecord, tz: ZoneInfo) -> dict[str, Json]:
-    return {
-        "booking": booking.reference,
-        "booking_id": str(booking.id),
-        "status": booking.status,
-        "party_size": booking.party_size,
-        "start_at": booking.start_at.astimezone(tz).isoformat(),
-        "end_at": booking.end_at.astimezone(tz).isoformat(),
-    }
-
-
-def _window(window: store.Span | None, tz: ZoneInfo) -> dict[str, Json] | None:
-    """A window as JSON: its ends in the venue's time (None where unbounded); None for no
-    window or an empty one."""
-    if window is None or window.empty:
-        return None
-    return {
-        "start": None if window.lower is None else window.lower.astimezone(tz).isoformat(),
-        "end": None if window.upper is None else window.upper.astimezone(tz).isoformat(),
-        "bounds": window.bounds,
-    }
-
-
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
-
-
-def _span_text(window: store.Span | None, tz: ZoneInfo, *, bounds: bool = False) -> str:
-    """``2026-12-07 19:00-21:05`` in the venue's time (the date again when it ends on another)."""
-    if window is None:
-        return "(no window)"
-    if window.empty:
-        return "(empty)"
-    start = "-inf" if window.lower is None else _when(window.lower, tz)
-    if window.upper is None:
-        end = "+inf"
-    elif window.lower is not None and window.lower.astimezone(tz).date() == (
-        window.upper.astimezone(tz).date()
-    ):
-        end = f"{window.upper.astimezone(tz):%H:%M}"
-    else:
-        end = _when(window.upper, tz)
-    text = f"{start}-{end}"
-    return f"{window.bounds[0]}{text}{window.bounds[1]}" if bounds else text

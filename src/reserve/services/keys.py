@@ -35,33 +35,36 @@ def create_key(
     database: Transactions, secret: str, *, role: Role, restaurant: str | None, name: str
 ) -> tuple[ApiKey, str]:
     """A new key and its plain text, which is not stored anywhere."""
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = database.run(lambda conn: _insert(conn, secret, plain, role, restaurant, name))
+    return key, plain
+
+
+def _insert(
+    conn: Connection, secret: str, plain: str, role: Role, restaurant: str | None, name: str
+) -> ApiKey:
     if role is Role.STAFF and restaurant is None:
         raise InvalidRequest("a staff key needs --restaurant")
     if role is Role.ADMIN and restaurant is not None:
         raise InvalidRequest("an admin key belongs to no restaurant; leave out --restaurant")
     if not 1 <= len(name) <= 120:
         raise InvalidRequest("a key's name must be 1 to 120 characters")
-    plain = KEY_PREFIX + secrets.token_urlsafe(32)
-
-    def work(conn: Connection) -> ApiKey:
-        restaurant_id = None
-        if restaurant is not None:
-            restaurant_id = restaurant_id_for_slug(conn, restaurant)
-            if restaurant_id is None:
-                raise NotFound(f"no restaurant {restaurant!r}")
-        key_id = uuid4()
-        store.insert_key(
-            conn,
-            key_id,
-            name=name,
-            role=role,
-            restaurant_id=restaurant_id,
-            prefix=plain[:SHOWN_PREFIX_LENGTH],
-            key_hash=hash_key(secret, plain),
-        )
-        return store.list_keys(conn, key_id=key_id)[0]
-
-    return database.run(work), plain
+    restaurant_id = None
+    if restaurant is not None:
+        restaurant_id = restaurant_id_for_slug(conn, restaurant)
+        if restaurant_id is None:
+            raise NotFound(f"no restaurant {restaurant!r}")
+    key_id = uuid4()
+    store.insert_key(
+        conn,
+        key_id,
+        name=name,
+        role=role,
+        restaurant_id=restaurant_id,
+        prefix=plain[:SHOWN_PREFIX_LENGTH],
+        key_hash=hash_key(secret, plain),
+    )
+    return store.list_keys(conn, key_id=key_id)[0]
 
 
 def list_keys(database: Transactions) -> list[ApiKey]:
@@ -86,16 +89,17 @@ def replace_named_key(
     database: Transactions, secret: str, *, name: str, restaurant: str
 ) -> tuple[ApiKey, str]:
     """A new staff key of ``restaurant`` called ``name``, every earlier one of that name
-    revoked: one such key at a time."""
+    revoked in the same unit of work: one such key at a time."""
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
 
-    def revoke_earlier(conn: Connection) -> None:
+    def work(conn: Connection) -> ApiKey:
         restaurant_id = restaurant_id_for_slug(conn, restaurant)
         if restaurant_id is None:
             raise NotFound(f"no restaurant {restaurant!r}")
         store.revoke_named(conn, name, restaurant_id)
+        return _insert(conn, secret, plain, Role.STAFF, restaurant, name)
 
-    database.run(revoke_earlier)
-    return create_key(database, secret, role=Role.STAFF, restaurant=restaurant, name=name)
+    return database.run(work), plain
 
 
 def authenticate(database: Transactions, secret: str, key: str) -> Principal | None:

@@ -1,0 +1,176 @@
+"""The venue's settings and floor in a venue document, read with every problem noted.
+
+``venue_document.parse_venue_document`` calls these readers in document order, then those
+of ``timetable_reading``; each takes the top-level ``Entry`` and what earlier parts yielded
+(tables name zones, adjacent pairs name tables), so that a reference is checked against
+what the document really defines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reserve.domain.document_reading import ABSENT, Entry, Section, array_of_tables, repeats
+from reserve.domain.timetable_reading import MINUTES_PER_DAY
+from reserve.domain.venue import Table, Venue, Zone
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+_SETTING_KEYS = frozenset(
+    {"slug", "name", "timezone", "slot_interval_minutes", "hold_ttl_seconds", "buffer_minutes"}
+    | {"max_online_party_size", "booking_horizon_days", "lead_time_minutes"}
+    | {"max_covers_per_slot"}
+)
+TOP_LEVEL_KEYS = _SETTING_KEYS | {"adjacent", "services", "periods", "zones", "tables", "closures"}
+_ZONE_KEYS = frozenset({"key", "name"})
+_TABLE_KEYS = frozenset(
+    {"label", "zone", "capacity", "min_party", "max_party", "category", "seating"}
+    | {"combinable", "active"}
+)
+
+
+def read_settings(top: Entry) -> Venue:
+    """The venue's own settings, as a venue with no floor, services or closures yet."""
+    settings = Venue(
+        slug=_slug(top, "slug"),
+        name=top.text("name"),
+        timezone=_timezone(top),
+        slot_interval_minutes=top.integer("slot_interval_minutes", minimum=5, maximum=240),
+        hold_ttl_seconds=top.integer("hold_ttl_seconds", minimum=10),
+        buffer_minutes=top.integer("buffer_minutes", minimum=0, maximum=720),
+        max_online_party_size=top.integer("max_online_party_size", minimum=1),
+        booking_horizon_days=top.integer("booking_horizon_days", minimum=1),
+        lead_time_minutes=top.integer("lead_time_minutes", minimum=0, default=0),
+        max_covers_per_slot=(
+            top.integer("max_covers_per_slot", minimum=1)
+            if "max_covers_per_slot" in top.data
+            else None
+        ),
+    )
+    interval = settings.slot_interval_minutes
+    # Slots must fall at the same times every day, so the interval has to tile a day.
+    if "slot_interval_minutes" not in top.failed and MINUTES_PER_DAY % interval:
+        top.fail("slot_interval_minutes", f"slot_interval_minutes {interval} does not divide 1440")
+    return settings
+
+
+def _slug(entry: Entry, key: str) -> str:
+    value = entry.text(key)
+    if key not in entry.failed and not _SLUG.fullmatch(value):
+        entry.fail(key, f"{key} {value!r} is not lowercase letters, digits and single hyphens")
+    return value
+
+
+def _timezone(top: Entry) -> str:
+    name = top.text("timezone")
+    if "timezone" not in top.failed:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            top.fail("timezone", f"timezone {name!r} is not an IANA time zone")
+    return name
+
+
+def read_zones(top: Entry) -> Section[Zone]:
+    zones: Section[Zone] = Section()
+    seen: dict[str, int] = {}
+    items = array_of_tables(top, "zones", required=True)
+    zones.readable = "zones" not in top.failed
+    for index, data in items:
+        entry = Entry(data, f"zones[{index}]", _ZONE_KEYS, top.problems)
+        zone = Zone(key=_slug(entry, "key"), name=entry.text("name"))
+        zones.remember(data.get("key"))
+        if "key" not in entry.failed:
+            earlier = repeats(seen, zone.key, index)
+            if earlier is not None:
+                entry.fail("key", f"key {zone.key!r} repeats zones[{earlier}]")
+        if entry.ok:
+            zones.entries.append(zone)
+    return zones
+
+
+def read_tables(top: Entry, zones: Section[Zone]) -> Section[Table]:
+    tables: Section[Table] = Section()
+    seen: dict[str, int] = {}
+    items = array_of_tables(top, "tables", required=True)
+    tables.readable = "tables" not in top.failed
+    for index, data in items:
+        entry = Entry(data, _table_where(index, data), _TABLE_KEYS, top.problems)
+        table = _read_table(entry, zones)
+        tables.remember(data.get("label"))
+        if "label" not in entry.failed:
+            earlier = repeats(seen, table.label, index)
+            if earlier is not None:
+                entry.fail("label", f"label repeats tables[{earlier}]")
+        if entry.ok:
+            tables.entries.append(table)
+    return tables
+
+
+def _table_where(index: int, data: Mapping[str, object]) -> str:
+    label = data.get("label")
+    if isinstance(label, str) and label.strip():
+        return f"tables[{index}] ({label})"
+    return f"tables[{index}]"
+
+
+def _read_table(entry: Entry, zones: Section[Zone]) -> Table:
+    table = Table(
+        label=entry.text("label"),
+        zone=entry.text("zone"),
+        capacity=entry.integer("capacity", minimum=1),
+        min_party=entry.integer("min_party", minimum=1),
+        max_party=entry.integer("max_party", minimum=1),
+        category=entry.text("category", default="dining"),
+        seating=entry.text("seating", default="standard"),
+        combinable=entry.flag("combinable", default=True),
+        active=entry.flag("active", default=True),
+    )
+    if "zone" not in entry.failed and not zones.knows(table.zone):
+        entry.fail("zone", f"unknown zone {table.zone!r}")
+    parties_read = entry.failed.isdisjoint({"min_party", "max_party"})
+    if parties_read and table.min_party > table.max_party:
+        entry.fail("min_party", f"min_party {table.min_party} is above max_party {table.max_party}")
+    return table
+
+
+def read_adjacency(top: Entry, tables: Section[Table]) -> frozenset[frozenset[str]]:
+    value = top.value("adjacent", required=False)
+    if value is ABSENT:
+        return frozenset()
+    if not isinstance(value, list):
+        top.wrong_type("adjacent", "an array of pairs of table labels", value)
+        return frozenset()
+    zone_of = {table.label: table.zone for table in tables.entries}
+    seen: dict[frozenset[str], int] = {}
+    for index, item in enumerate(value):
+        pair = _adjacent_pair(top, f"adjacent[{index}]", item, tables, zone_of)
+        if pair is None:
+            continue
+        earlier = repeats(seen, frozenset(pair), index)
+        if earlier is not None:
+            top.note(f"adjacent[{index}]: {pair[0]} and {pair[1]} repeat adjacent[{earlier}]")
+    return frozenset(seen)
+
+
+def _adjacent_pair(
+    top: Entry, where: str, item: object, tables: Section[Table], zone_of: Mapping[str, str]
+) -> tuple[str, str] | None:
+    if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+        top.note(f"{where} must be two table labels")
+        return None
+    first, second = item
+    unknown = [label for label in (first, second) if not tables.knows(label)]
+    for label in unknown:
+        top.note(f"{where}: unknown table {label!r}")
+    if unknown:
+        return None
+    if first == second:
+        top.note(f"{where}: pairs {first} with itself")
+        return None
+    if first in zone_of and second in zone_of and zone_of[first] != zone_of[second]:
+        top.note(f"{where}: {first} and {second} are in different zones")
+        return None
+    return first, second

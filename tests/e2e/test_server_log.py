@@ -1,0 +1,61 @@
+"""What ``reserve serve`` writes to its log besides uvicorn's own lines."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from processes import command_environment, free_port, next_monday, running
+
+from reserve.db.database import Connection, OperatorDatabase
+from reserve.db.venues import save_venue
+from reserve.domain.access import Role
+from reserve.services.keys import create_key
+from reserve.services.venues import DEMO_VENUE, read_venue_file
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "server-log-test-secret"
+
+
+def test_capacity_profiling_writes_each_allocations_stage_times_to_the_servers_log(
+    tmp_path: Path, admin: Connection, database_url: str
+) -> None:
+    save_venue(admin, read_venue_file(DEMO_VENUE))
+    _, key = create_key(
+        OperatorDatabase(database_url), SECRET, role=Role.STAFF, restaurant="white-horse", name="t"
+    )
+    port = free_port()
+    environ = command_environment(
+        RESERVE_DATABASE_URL=database_url,
+        RESERVE_ENV="test",
+        RESERVE_SECRET_KEY=SECRET,
+        DEBUG_CAPACITY_PROFILING="true",
+    )
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, environ, tmp_path / "serve.log", port) as server:
+        server.wait_until_ready()
+        response = httpx.post(
+            f"{server.base_url}/v1/restaurants/white-horse/bookings",
+            json={
+                "party_size": 2,
+                "date": next_monday().isoformat(),
+                "time": "19:00",
+                "guest": {"name": "Ada", "email": "ada@example.com"},
+            },
+            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k1"},
+        )
+        assert response.status_code == 201, response.text
+        tables = "+".join(response.json()["tables"])
+        deadline = time.monotonic() + 10
+        while "candidates_ms" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = server.output()
+
+    lines = [line for line in log.splitlines() if "candidates_ms" in line]
+    assert len(lines) == 1, log
+    assert f"allocated {tables} for 2 at white-horse " in lines[0]
+    assert "lookahead_ms" in lines[0]
+    assert "total_ms" in lines[0]
