@@ -17,7 +17,7 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from conftest import Book, KeyFor, ProblemCheck, WindowsOf
+    from conftest import Book, KeyFor, ManualClock, ProblemCheck, WindowsOf
 
 
 MONDAY = "2026-12-07"
@@ -74,7 +74,10 @@ def test_an_admin_key_shows_any_booking(
 
 
 @pytest.mark.parametrize("action", ["get", "patch", "cancel"])
-@pytest.mark.parametrize("who", ["nobody", "a wrong token", "another restaurant's staff"])
+@pytest.mark.parametrize(
+    "who",
+    ["nobody", "a wrong token", "another restaurant's staff", "a wrong key", "a proxy's Basic"],
+)
 def test_anyone_else_is_told_the_booking_does_not_exist(
     api: TestClient,
     admin: Connection,
@@ -89,6 +92,8 @@ def test_anyone_else_is_told_the_booking_does_not_exist(
         "nobody": {},
         "a wrong token": {"X-Manage-Token": "not-the-token"},
         "another restaurant's staff": key_for("other"),
+        "a wrong key": {"Authorization": "Bearer rsv_no-such-key"},
+        "a proxy's Basic": {"Authorization": "Basic dXNlcjpwYXNz"},
     }[who]
 
     refused = problem(act(api, action, booking["id"], headers), 404, "not-found")
@@ -97,6 +102,71 @@ def test_anyone_else_is_told_the_booking_does_not_exist(
     assert refused == unknown
     still = api.get(f"/v1/bookings/{booking['id']}", headers=token_of(booking)).json()
     assert (still["status"], still["time"]) == ("confirmed", "19:00")
+
+
+@pytest.mark.parametrize("authorization", ["Bearer rsv_no-such-key", "Basic dXNlcjpwYXNz"])
+def test_the_manage_token_works_beside_a_credential_that_is_not_a_key_of_ours(
+    api: TestClient, booking: dict[str, Any], authorization: str
+) -> None:
+    headers = {**token_of(booking), "Authorization": authorization}
+
+    response = api.get(f"/v1/bookings/{booking['id']}", headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == booking["id"]
+
+
+def test_a_guest_changes_the_notes_and_their_details_without_moving_tables(
+    api: TestClient, booking: dict[str, Any], clock: ManualClock
+) -> None:
+    clock.advance(minutes=5)
+    response = api.patch(
+        f"/v1/bookings/{booking['id']}",
+        json={
+            "notes": "a high chair, please",
+            "guest": {"name": "Ada King", "phone": "+44 20 7946 0000"},
+        },
+        headers=token_of(booking),
+    )
+
+    assert response.status_code == 200, response.text
+    changed = response.json()
+    assert changed["notes"] == "a high chair, please"
+    assert changed["guest"] == {
+        "name": "Ada King",
+        "email": "ada@example.com",
+        "phone": "+44 20 7946 0000",
+    }
+    assert changed["tables"] == booking["tables"]
+    assert (changed["time"], changed["party_size"]) == (booking["time"], booking["party_size"])
+    assert changed["updated_at"] == "2026-12-01T10:05:00+00:00"
+
+    removed = api.patch(
+        f"/v1/bookings/{booking['id']}", json={"guest": {"phone": None}}, headers=token_of(booking)
+    )
+    assert removed.json()["guest"]["phone"] is None
+    assert removed.json()["guest"]["name"] == "Ada King"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"notes": "x" * 501},
+        {"guest": {"name": ""}},
+        {"guest": {"name": "x" * 121}},
+        {"guest": {"email": "not-an-address"}},
+        {"guest": {"phone": "12"}},
+        {"guest": {"nickname": "Ada"}},
+    ],
+)
+def test_a_change_of_details_keeps_the_limits_of_a_booking(
+    api: TestClient, booking: dict[str, Any], problem: ProblemCheck, change: dict[str, Any]
+) -> None:
+    response = api.patch(f"/v1/bookings/{booking['id']}", json=change, headers=token_of(booking))
+
+    problem(response, 422, "validation-error")
+    still = api.get(f"/v1/bookings/{booking['id']}", headers=token_of(booking)).json()
+    assert (still["notes"], still["guest"]) == (booking["notes"], booking["guest"])
 
 
 def test_a_booking_id_that_is_not_a_uuid_is_a_validation_problem(

@@ -59,7 +59,42 @@ def test_refusals_need_no_request_thread(
         malformed_key = ask("GET", AVAILABILITY, headers={"Authorization": "Basic eDp5"})
 
     problem(over_limit, 429, "rate-limited")
-    problem(malformed_key, 401, "unauthorized")
+    problem(malformed_key, 429, "rate-limited")  # not a key: a public request like any
+
+
+def test_a_credential_of_another_scheme_is_no_key_and_the_request_is_public(
+    limited: TestClient,
+) -> None:
+    basic = {"Authorization": "Basic dXNlcjpwYXNz"}  # a proxy's, say
+
+    assert look(limited, basic).status_code == 200
+    for _ in range(LIMIT - 1):
+        look(limited)
+    assert look(limited, basic).status_code == 429  # and it counts towards the limit
+
+
+def test_refused_keys_count_towards_the_clients_limit(
+    limited: TestClient, problem: ProblemCheck
+) -> None:
+    for number in range(LIMIT):
+        wrong = {"Authorization": f"Bearer rsv_wrong-{number}"}
+        problem(look(limited, wrong), 401, "unauthorized")
+
+    # Refused as often as the limit allows: another made-up key is not even looked up, and
+    # public requests from the same client wait too.
+    problem(look(limited, {"Authorization": "Bearer rsv_wrong-again"}), 429, "rate-limited")
+    problem(look(limited), 429, "rate-limited")
+
+
+def test_a_known_key_is_never_limited_even_when_its_client_is(
+    limited: TestClient, staff: dict[str, str], problem: ProblemCheck
+) -> None:
+    for _ in range(LIMIT):
+        look(limited)
+    problem(look(limited), 429, "rate-limited")
+
+    for _ in range(2 * LIMIT):
+        assert look(limited, staff).status_code == 200
 
 
 def test_every_public_endpoint_counts_towards_the_limit(

@@ -20,7 +20,7 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from conftest import Book, KeyFor, ProblemCheck, WindowsOf
+    from conftest import Book, KeyFor, ManualClock, ProblemCheck, WindowsOf
 
 
 MONDAY = "2026-12-07"
@@ -306,6 +306,23 @@ def test_staff_may_seat_a_party_at_an_adjacent_combination(
         (label, "2026-12-07T19:00:00+00:00", "2026-12-07T20:20:00+00:00")
         for label in ("MD-01", "MD-02")
     ]
+
+
+def test_moving_a_booking_to_other_tables_marks_it_updated(
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    clock: ManualClock,
+) -> None:
+    booking = made(book(4, "19:00"))
+    clock.advance(hours=2)
+
+    response = set_tables(api, staff, booking, ["MD-01", "MD-02"])
+
+    assert response.status_code == 200, response.text
+    assert response.json()["created_at"] == "2026-12-01T10:00:00+00:00"
+    assert response.json()["updated_at"] == "2026-12-01T12:00:00+00:00"
 
 
 @pytest.mark.parametrize(

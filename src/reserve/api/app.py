@@ -59,6 +59,7 @@ def create_app(
     app.state.database = database
     app.state.context = context
     app.state.rate_limiter = RateLimiter(settings.public_rate_limit)
+    app.state.refusals = RateLimiter(settings.public_rate_limit)  # refused keys, per client
     app.state.principals = Principals()
     app.state.background = background
     problems.install(app)

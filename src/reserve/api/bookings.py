@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from reserve.api.deps import CallerDep, ContextDep
+from reserve.api.deps import BookingCallerDep, CallerDep, ContextDep
 from reserve.api.schemas import (
     AvailabilityOut,
     BookingIn,
@@ -115,29 +115,33 @@ def make_booking(
 
 
 @router.get("/bookings/{booking_id}", responses=NOT_FOUND)
-def get_booking(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> BookingOut:
+def get_booking(booking_id: UUID, ctx: ContextDep, caller: BookingCallerDep) -> BookingOut:
     """The booking, to its manage token's holder or its restaurant's staff."""
     return BookingOut.of(changes.get_booking(ctx, booking_id, caller))
 
 
 @router.patch("/bookings/{booking_id}", responses={**NOT_FOUND, 409: {}})
 def change_booking(
-    booking_id: UUID, body: BookingPatch, ctx: ContextDep, caller: CallerDep
+    booking_id: UUID, body: BookingPatch, ctx: ContextDep, caller: BookingCallerDep
 ) -> BookingOut:
-    """Move or resize the booking in one step; if the new time or size cannot be seated,
-    the booking stays as it was."""
-    booking = changes.modify(
-        ctx,
-        booking_id,
-        caller,
+    """Move, resize or amend the booking in one step; if the new time or size cannot be
+    seated, the booking stays as it was."""
+    guest = body.guest
+    change = changes.Change(
         party_size=body.party_size,
         day=body.date,
         local_time=None if body.time is None else clock_time(body.time),
+        notes=body.notes,
+        name=None if guest is None else guest.name,
+        email=None if guest is None or guest.email is None else str(guest.email),
+        phone=None if guest is None else guest.phone,
+        phone_removed=guest is not None and "phone" in guest.model_fields_set and not guest.phone,
     )
+    booking = changes.modify(ctx, booking_id, caller, change)
     return BookingOut.of(booking)
 
 
 @router.post("/bookings/{booking_id}/cancel", responses={**NOT_FOUND, 409: {}})
-def cancel_booking(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> BookingOut:
+def cancel_booking(booking_id: UUID, ctx: ContextDep, caller: BookingCallerDep) -> BookingOut:
     """Cancel and free the tables; cancelling again changes nothing."""
     return BookingOut.of(changes.cancel(ctx, booking_id, caller))

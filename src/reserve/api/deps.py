@@ -37,37 +37,82 @@ ContextDep = Annotated[Context, Depends(_context)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 
 
+def _bearer_key(authorization: str | None) -> str | None:
+    """The key of a Bearer credential; None without one (no header, or another scheme such
+    as a proxy's Basic credential, which is not ours to judge)."""
+    if authorization is None:
+        return None
+    scheme, _, given = authorization.partition(" ")
+    return given.strip() if scheme.lower() == "bearer" else None
+
+
+async def _identify(
+    request: Request,
+    ctx: Context,
+    authorization: str | None,
+    manage_token: str | None,
+    *,
+    refused_as_guest: bool,
+) -> Caller:
+    """Who is calling. A public caller, and one whose key is refused, is rate-limited per
+    client address; a client whose keys were refused as often as the limit allows has no
+    key looked up until its allowance for refusals refills. With
+    ``refused_as_guest`` a refused key leaves a guest (who may still hold a manage
+    token), else it is ``Unauthorized``."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    refusals: RateLimiter = request.app.state.refusals
+    client = request.client.host if request.client else "unknown"
+    key = _bearer_key(authorization)
+    if key is None:
+        _limit(request, limiter.check(client))
+        return Caller(manage_token=manage_token)
+    principals: Principals = request.app.state.principals
+    known, principal = principals.recall(key)
+    if principal is None:  # a client that keeps sending wrong keys has none looked up
+        _limit(request, refusals.waiting(client))
+    if not known:  # only a key not seen lately waits for a thread and the database
+
+        def lookup() -> Principal | None:
+            return authenticate(ctx.database, ctx.secret, key)
+
+        principal = await run_in_threadpool(principals.get, key, lookup)
+    if principal is not None:
+        return Caller(principal=principal, manage_token=manage_token)
+    refusals.check(client)
+    _limit(request, limiter.check(client))
+    if refused_as_guest:
+        return Caller(manage_token=manage_token)
+    if not key:
+        raise Unauthorized("use Authorization: Bearer <key>")
+    raise Unauthorized("unknown or revoked key")
+
+
+def _limit(request: Request, wait: int | None) -> None:
+    if wait is not None:
+        metrics.RATE_LIMITED.inc()
+        limit = request.app.state.settings.public_rate_limit
+        raise RateLimited(f"more than {limit} requests a minute; retry in {wait} s", wait)
+
+
 async def _caller(
     request: Request,
     ctx: ContextDep,
     authorization: Annotated[str | None, Header()] = None,
     x_manage_token: Annotated[str | None, Header()] = None,
 ) -> Caller:
-    """The caller; a public one (no key) is rate-limited per client address."""
-    if authorization is not None:
-        scheme, _, given = authorization.partition(" ")
-        key = given.strip()
-        if scheme.lower() != "bearer" or not key:
-            raise Unauthorized("use Authorization: Bearer <key>")
-        principals: Principals = request.app.state.principals
+    return await _identify(request, ctx, authorization, x_manage_token, refused_as_guest=False)
 
-        def lookup() -> Principal | None:
-            return authenticate(ctx.database, ctx.secret, key)
 
-        known, principal = principals.recall(key)
-        if not known:  # only a key not seen lately waits for a thread and the database
-            principal = await run_in_threadpool(principals.get, key, lookup)
-        if principal is None:
-            raise Unauthorized("unknown or revoked key")
-        return Caller(principal=principal, manage_token=x_manage_token)
-    limiter: RateLimiter = request.app.state.rate_limiter
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.check(client)
-    if wait is not None:
-        metrics.RATE_LIMITED.inc()
-        limit = request.app.state.settings.public_rate_limit
-        raise RateLimited(f"more than {limit} requests a minute; retry in {wait} s", wait)
-    return Caller(manage_token=x_manage_token)
+async def _booking_caller(
+    request: Request,
+    ctx: ContextDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_manage_token: Annotated[str | None, Header()] = None,
+) -> Caller:
+    """For a booking's own routes, where anything but its manage token or a staff key of its
+    restaurant answers as if the booking did not exist: a refused key included."""
+    return await _identify(request, ctx, authorization, x_manage_token, refused_as_guest=True)
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+BookingCallerDep = Annotated[Caller, Depends(_booking_caller)]

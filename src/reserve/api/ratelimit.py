@@ -2,7 +2,9 @@
 
 Each worker process keeps its own buckets, so with N workers behind a load balancer a
 client gets up to N times the limit; put a shared limiter in front for a strict one.
-Requests with a staff or admin key are never limited.
+Requests with a staff or admin key are never limited. A key that is refused costs the
+client as a public request does, and counts in a second bucket of its own: a client whose
+keys were refused that often has no key looked up until it refills.
 """
 
 from __future__ import annotations
@@ -24,18 +26,31 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def check(self, client: str) -> int | None:
-        """None when ``client`` may go on; else the seconds to wait before it may."""
+        """None when ``client`` may go on (a request is taken from its allowance); else the
+        seconds to wait before it may."""
         now = self.clock()
         with self._lock:
-            tokens, seen = self._buckets.get(client, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - seen) * self.refill_per_second)
+            tokens = self._tokens(client, now)
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
-                return max(1, math.ceil((1.0 - tokens) / self.refill_per_second))
+                return self._wait(tokens)
             self._buckets[client] = (tokens - 1.0, now)
             if len(self._buckets) > MAX_CLIENTS:
                 self._forget_idle(now)
             return None
+
+    def waiting(self, client: str) -> int | None:
+        """As ``check``, but nothing is taken from the allowance."""
+        with self._lock:
+            tokens = self._tokens(client, self.clock())
+        return self._wait(tokens) if tokens < 1.0 else None
+
+    def _tokens(self, client: str, now: float) -> float:
+        tokens, seen = self._buckets.get(client, (self.capacity, now))
+        return min(self.capacity, tokens + (now - seen) * self.refill_per_second)
+
+    def _wait(self, tokens: float) -> int:
+        return max(1, math.ceil((1.0 - tokens) / self.refill_per_second))
 
     def _forget_idle(self, now: float) -> None:
         full_after = self.capacity / self.refill_per_second

@@ -133,21 +133,31 @@ class HoldOut(BaseModel):
         )
 
 
+GuestName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NO_NUL),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=7, max_length=30, pattern=r"^[0-9+()./ -]+$"
+    ),
+]
+Notes = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
+
+
 class GuestIn(Strict):
-    name: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NO_NUL),
-    ]
+    name: GuestName
     email: EmailStr
-    phone: (
-        Annotated[
-            str,
-            StringConstraints(
-                strip_whitespace=True, min_length=7, max_length=30, pattern=r"^[0-9+()./ -]+$"
-            ),
-        ]
-        | None
-    ) = None
+    phone: Phone | None = None
+
+
+class GuestPatch(Strict):
+    """The guest's details to change; ``"phone": null`` removes the phone."""
+
+    name: GuestName | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
 
 
 class BookingIn(Strict):
@@ -155,7 +165,7 @@ class BookingIn(Strict):
     date: dt.date
     time: WallTime
     guest: GuestIn
-    notes: str = Field(default="", max_length=500, pattern=NO_NUL)
+    notes: Notes = ""
     hold_id: UUID | None = None
     zone: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
     source: Source | None = Field(
@@ -219,9 +229,14 @@ class BookingOut(BaseModel):
 
 
 class BookingPatch(Strict):
+    """What to change: a new size, date or time seats the booking anew; the notes and the
+    guest's details change as they are."""
+
     party_size: PartySize | None = None
     date: dt.date | None = None
     time: WallTime | None = None
+    notes: Notes | None = None
+    guest: GuestPatch | None = None
 
 
 class StatusIn(Strict):

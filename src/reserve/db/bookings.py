@@ -101,12 +101,13 @@ def set_status(
     restaurant_id: UUID,
     booking_id: UUID,
     status: str,
+    at: datetime,
     pending_reason: str | None = None,
 ) -> None:
     conn.execute(
-        "UPDATE bookings SET status = %s, pending_reason = %s, updated_at = now()"
+        "UPDATE bookings SET status = %s, pending_reason = %s, updated_at = %s"
         " WHERE restaurant_id = %s AND id = %s",
-        (status, pending_reason, restaurant_id, booking_id),
+        (status, pending_reason, at, restaurant_id, booking_id),
     )
 
 
@@ -114,6 +115,7 @@ def reschedule(
     conn: Connection,
     restaurant_id: UUID,
     booking_id: UUID,
+    at: datetime,
     *,
     party_size: int,
     service_date: date,
@@ -124,10 +126,32 @@ def reschedule(
     conn.execute(
         """
         UPDATE bookings SET party_size = %s, service_date = %s, local_time = %s,
-               start_at = %s, end_at = %s, updated_at = now()
+               start_at = %s, end_at = %s, updated_at = %s
          WHERE restaurant_id = %s AND id = %s
         """,
-        (party_size, service_date, local_time, start_at, end_at, restaurant_id, booking_id),
+        (party_size, service_date, local_time, start_at, end_at, at, restaurant_id, booking_id),
+    )
+
+
+def set_details(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime, guest: Guest, notes: str
+) -> None:
+    """The guest's name, email and phone, and the notes."""
+    conn.execute(
+        """
+        UPDATE bookings SET guest_name = %s, guest_email = %s, guest_phone = %s, notes = %s,
+               updated_at = %s
+         WHERE restaurant_id = %s AND id = %s
+        """,
+        (guest.name, guest.email, guest.phone, notes, at, restaurant_id, booking_id),
+    )
+
+
+def touch(conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime) -> None:
+    """Mark the booking changed at ``at`` (its tables, say, which live in allocations)."""
+    conn.execute(
+        "UPDATE bookings SET updated_at = %s WHERE restaurant_id = %s AND id = %s",
+        (at, restaurant_id, booking_id),
     )
 
 

@@ -1,9 +1,10 @@
-"""A booking once made: reading it, moving or resizing it, cancelling it, and moving it
-along its lifecycle (seated, completed, no-show...). Each change is one transaction; on
-any failure the booking stays as it was."""
+"""A booking once made: reading it, moving, resizing or amending it (the guest's details,
+the notes), cancelling it, and moving it along its lifecycle (seated, completed,
+no-show...). Each change is one transaction; on any failure the booking stays as it was."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from reserve import metrics
 from reserve.db import allocations
 from reserve.db import bookings as store
 from reserve.db.database import Connection
-from reserve.domain.booking import CHANGEABLE, Booking, Status, check_transition
+from reserve.domain.booking import CHANGEABLE, Booking, Guest, Status, check_transition
 from reserve.domain.errors import InvalidRequest
 from reserve.services.authorisation import Caller, booking_for, require_staff
 from reserve.services.context import Context
@@ -38,60 +39,101 @@ def cancel(ctx: Context, booking_id: UUID, caller: Caller) -> Booking:
         if booking.status is not Status.CANCELLED:
             check_transition(booking.status, Status.CANCELLED)
             allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
-            _record(conn, state, booking, Status.CANCELLED, caller)
+            _record(ctx, conn, state, booking, Status.CANCELLED, caller)
             metrics.BOOKINGS.labels("cancelled").inc()
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)
 
 
-def modify(
-    ctx: Context,
-    booking_id: UUID,
-    caller: Caller,
-    *,
-    party_size: int | None = None,
-    day: date | None = None,
-    local_time: time | None = None,
-) -> Booking:
-    """Move or resize a booking in one transaction; on any failure the original stands."""
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a change asks for; None leaves a field as it is (``phone_removed`` clears the
+    phone). A new party size, date or time seats the booking anew."""
+
+    party_size: int | None = None
+    day: date | None = None
+    local_time: time | None = None
+    notes: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    phone_removed: bool = False
+
+    @property
+    def moves(self) -> bool:
+        return (self.party_size, self.day, self.local_time) != (None, None, None)
+
+
+def modify(ctx: Context, booking_id: UUID, caller: Caller, change: Change) -> Booking:
+    """Move, resize or amend a booking in one transaction; on any failure the original
+    stands."""
 
     def work(conn: Connection) -> Booking:
         state, booking = booking_for(ctx, conn, booking_id, caller, lock=True)
         if booking.status not in CHANGEABLE:
             raise InvalidRequest(f"a {booking.status} booking can no longer be changed")
-        size = booking.party_size if party_size is None else party_size
-        new_day = booking.day if day is None else day
-        at = booking.local_time if local_time is None else local_time
-        public = not caller.is_staff_of(state.restaurant_id)
-        check_party(state, size)
-        offer = offered(ctx, state, new_day, at, size, public=public)
-        if public and size > state.venue.max_online_party_size:
-            raise InvalidRequest(
-                f"parties above {state.venue.max_online_party_size} are booked by the "
-                "restaurant; please call"
+        if change.moves:
+            _move(
+                ctx,
+                conn,
+                state,
+                booking,
+                change,
+                public=not caller.is_staff_of(state.restaurant_id),
             )
-        if booking.status is Status.CONFIRMED:
-            if new_day != booking.day:
-                # Both days, in date order, so two moves between them cannot deadlock.
-                lock_days(ctx, conn, state, booking.day, new_day)
-            allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
-            slot = Slot.of(offer, new_day)
-            plan = find_tables_now(ctx, conn, state, slot, size, booking.zone)
-            seat(conn, state, plan.tables, slot, booking_id)
-        store.reschedule(
-            conn,
-            state.restaurant_id,
-            booking_id,
-            party_size=size,
-            service_date=new_day,
-            local_time=at,
-            start_at=offer.start_at,
-            end_at=offer.end_at,
+        guest = Guest(
+            booking.guest.name if change.name is None else change.name,
+            booking.guest.email if change.email is None else change.email,
+            None if change.phone_removed else change.phone or booking.guest.phone,
         )
+        notes = booking.notes if change.notes is None else change.notes
+        if (guest, notes) != (booking.guest, booking.notes):
+            store.set_details(conn, state.restaurant_id, booking_id, ctx.clock(), guest, notes)
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)
+
+
+def _move(
+    ctx: Context,
+    conn: Connection,
+    state: VenueState,
+    booking: Booking,
+    change: Change,
+    *,
+    public: bool,
+) -> None:
+    """Seat the booking anew at its new size, date or time (or refuse, changing nothing)."""
+    size = booking.party_size if change.party_size is None else change.party_size
+    new_day = booking.day if change.day is None else change.day
+    at = booking.local_time if change.local_time is None else change.local_time
+    check_party(state, size)
+    offer = offered(ctx, state, new_day, at, size, public=public)
+    if public and size > state.venue.max_online_party_size:
+        raise InvalidRequest(
+            f"parties above {state.venue.max_online_party_size} are booked by the "
+            "restaurant; please call"
+        )
+    if booking.status is Status.CONFIRMED:
+        if new_day != booking.day:
+            # Both days, in date order, so two moves between them cannot deadlock.
+            lock_days(ctx, conn, state, booking.day, new_day)
+        allocations.free_booking_tables(conn, state.restaurant_id, booking.id)
+        slot = Slot.of(offer, new_day)
+        plan = find_tables_now(ctx, conn, state, slot, size, booking.zone)
+        seat(conn, state, plan.tables, slot, booking.id)
+    store.reschedule(
+        conn,
+        state.restaurant_id,
+        booking.id,
+        ctx.clock(),
+        party_size=size,
+        service_date=new_day,
+        local_time=at,
+        start_at=offer.start_at,
+        end_at=offer.end_at,
+    )
 
 
 def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -> Booking:
@@ -113,7 +155,7 @@ def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -
             slot = kept_slot(state, booking)
             plan = find_tables_now(ctx, conn, state, slot, booking.party_size, booking.zone)
             seat(conn, state, plan.tables, slot, booking_id)
-        _record(conn, state, booking, wanted, caller)
+        _record(ctx, conn, state, booking, wanted, caller)
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)
@@ -132,7 +174,12 @@ def reread(conn: Connection, state: VenueState, booking_id: UUID) -> Booking:
 
 
 def _record(
-    conn: Connection, state: VenueState, booking: Booking, wanted: Status, caller: Caller
+    ctx: Context,
+    conn: Connection,
+    state: VenueState,
+    booking: Booking,
+    wanted: Status,
+    caller: Caller,
 ) -> None:
-    store.set_status(conn, state.restaurant_id, booking.id, wanted)
+    store.set_status(conn, state.restaurant_id, booking.id, wanted, ctx.clock())
     store.record_status(conn, state.restaurant_id, booking.id, booking.status, wanted, caller.actor)

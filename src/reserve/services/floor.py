@@ -119,6 +119,7 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         ):
             raise NoAvailability(f"tables {', '.join(chosen)} are taken at that time")
         seat(conn, state, chosen, slot, booking_id)
+        store.touch(conn, state.restaurant_id, booking_id, ctx.clock())
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)

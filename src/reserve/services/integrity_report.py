@@ -1,9 +1,9 @@
 """What the integrity report says: its checks, their violations, and how those read.
 
 Each check is named here, and ``CHECKS`` says in a line what it looks for; how it looks is
-``reserve.services.integrity``. A violation is a line a person
-reads and the facts to act on, as JSON: times in the venue's own time zone, owners of
-allocations by booking reference or by hold or block id.
+``reserve.services.integrity``. A violation is a line a person reads and the facts to act
+on, as JSON: times in the venue's own time zone, owners of allocations by booking
+reference or by hold or block id.
 """
 
 from __future__ import annotations

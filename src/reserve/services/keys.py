@@ -12,6 +12,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from uuid import uuid4
 
@@ -112,19 +113,34 @@ def authenticate(database: Transactions, secret: str, key: str) -> Principal | N
 
 class Principals:
     """Recently authenticated keys, so a busy client costs one lookup every ``ttl`` seconds
-    rather than one a request. A revoked key therefore stops working within ``ttl``."""
+    rather than one a request. A revoked key therefore stops working within ``ttl``.
 
-    def __init__(self, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+    Refused keys are remembered too (a flood of one wrong key costs one lookup), and the
+    cache holds at most ``size`` keys, dropping the least recently used: a flood of
+    different wrong keys cannot grow it."""
+
+    def __init__(
+        self,
+        ttl: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        size: int = MAX_CACHED_KEYS,
+    ) -> None:
         self.ttl = ttl
         self.clock = clock
-        self._known: dict[str, tuple[Principal | None, float]] = {}
+        self.size = size
+        self._known: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._known)
 
     def recall(self, key: str) -> tuple[bool, Principal | None]:
         """(True, the principal or None for a refused key) while ``key`` is remembered;
         (False, None) when it has to be looked up."""
         with self._lock:
             cached = self._known.get(key)
+            if cached is not None:
+                self._known.move_to_end(key)
         if cached is not None and cached[1] > self.clock():
             return True, cached[0]
         return False, None
@@ -133,10 +149,10 @@ class Principals:
         known, principal = self.recall(key)
         if known:
             return principal
-        now = self.clock()
         principal = lookup()
         with self._lock:
-            if len(self._known) > MAX_CACHED_KEYS:
-                self._known = {k: v for k, v in self._known.items() if v[1] > now}
-            self._known[key] = (principal, now + self.ttl)
+            self._known[key] = (principal, self.clock() + self.ttl)
+            self._known.move_to_end(key)
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
         return principal
