@@ -9,6 +9,7 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_PUBLIC_RATE_LIMIT public requests a minute per client address (staff keys: none)
     RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
     RESERVE_PRUNE_SECONDS     how often the server prunes old confirmation results and expired holds
+                              (and how long integrity lets an expired hold wait for it)
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     public_rate_limit: int = Field(default=120, ge=1)
     pending_retry_seconds: float = Field(default=30.0, gt=0)
-    prune_seconds: float = Field(default=3600.0, gt=0)
+    prune_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -79,13 +80,14 @@ def settings_problems(error: ValidationError) -> list[str]:
 
 
 def load_settings() -> Settings:
-    """The settings from the environment, refused (naming each problem) when they are invalid
-    or when production runs with a placeholder secret."""
+    """The settings from the environment, refused (naming each problem) when they are invalid,
+    when a flag's environment variable holds a value the flag does not take, or when
+    production runs with a placeholder secret."""
     try:
         settings = Settings()
     except ValidationError as error:
         raise ConfigurationError("; ".join(settings_problems(error))) from None
-    problems = settings.secret_problems()
+    problems = environment_flag_problems() + settings.secret_problems()
     if problems:
         raise ConfigurationError("; ".join(problems))
     return settings

@@ -97,3 +97,20 @@ def test_a_database_behind_the_latest_migration_is_reported(
     [line] = failures(result.out)
     head = migrations.head_revision()
     assert line == f"schema at revision none, the latest is {head}: run reserve db migrate"
+
+
+# An address nothing can listen on: were the flag not checked first, the server would fail
+# to start for that instead, and quickly, rather than serve.
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_server_does_not_start_with_a_malformed_flag_in_the_environment(
+    cli: Cli, env: pytest.MonkeyPatch, command: str
+) -> None:
+    env.setenv("FEATURE_ALLOCATOR_K_MAX", "nine")
+
+    result = cli(command, "--host", "256.0.0.1", "--port", "8000")
+
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("error: FEATURE_ALLOCATOR_K_MAX='nine' is not valid")
+    assert "allocator.max_tables" in lines[0]

@@ -519,6 +519,27 @@ def test_an_expired_hold_still_present_is_found(
     assert reserve("integrity").code == 0
 
 
+def test_a_hold_expired_within_the_servers_purge_interval_is_not_a_violation(
+    reserve: Cli, booked: Booked, operator: Connection, env: pytest.MonkeyPatch
+) -> None:
+    operator.execute(
+        """
+        INSERT INTO holds (restaurant_id, id, party_size, service_date, local_time, start_at,
+            end_at, expires_at)
+        VALUES (%s, %s, 2, '2026-12-07', '12:00', '2026-12-07 12:00Z', '2026-12-07 13:30Z',
+            now() - interval '10 seconds')
+        """,
+        (booked.restaurant_id, uuid4()),
+    )
+
+    assert reserve("integrity").code == 0  # the server purges it within a minute
+
+    env.setenv("RESERVE_PRUNE_SECONDS", "5")
+    result = reserve("integrity")
+    assert result.code == 1
+    assert integrity.EXPIRED_HOLDS in result.out
+
+
 def test_one_restaurant_is_checked_alone(booked: Booked, operator: Connection) -> None:
     operator.execute("DELETE FROM allocations WHERE booking_id = %s", (booked.lunch,))
     save_venue(operator, replace(VENUE, slug="the-other"))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from reserve.cli.context import console, operator_database
+from reserve.cli.context import console, load_settings, operator_database
 from reserve.services.integrity import check_integrity
 from reserve.services.integrity_report import IntegrityReport
 
@@ -26,7 +27,10 @@ def integrity(
 ) -> None:
     """Check every allocation, booking and hold against the booking rules; exit 1 on any
     violation."""
-    report = check_integrity(operator_database(), restaurant)
+    settings = load_settings()
+    # A hold expired within the server's purge interval is waiting for it, not a fault.
+    grace = timedelta(seconds=settings.prune_seconds)
+    report = check_integrity(operator_database(settings), restaurant, hold_grace=grace)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

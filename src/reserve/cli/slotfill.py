@@ -162,7 +162,11 @@ def integrity_check(settings: Settings, restaurant: str) -> IntegrityCheck:
 
     def check() -> Integrity:
         try:
-            report = check_integrity(operator_database(settings), restaurant)
+            report = check_integrity(
+                operator_database(settings),
+                restaurant,
+                hold_grace=dt.timedelta(seconds=settings.prune_seconds),  # as ``reserve integrity``
+            )
         except (ReserveError, psycopg.Error) as error:  # and those run leaves untranslated
             return Integrity(None, None, _first_line(error))
         return Integrity(report.violations, report.to_json())
