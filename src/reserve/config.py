@@ -10,6 +10,10 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
     RESERVE_PRUNE_SECONDS     how often the server prunes old confirmation results and expired holds
                               (and how long integrity lets an expired hold wait for it)
+    RESERVE_APP_PASSWORD      the password requests log in with as reserve_app (none: the server
+                              trusts the connection, as the embedded one does on its socket)
+    RESERVE_STATEMENT_TIMEOUT_MS  the longest a request's statement may run
+    RESERVE_IDLE_IN_TRANSACTION_TIMEOUT_MS  the longest a request's transaction may sit idle
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -53,6 +57,9 @@ class Settings(BaseSettings):
     public_rate_limit: int = Field(default=120, ge=1)
     pending_retry_seconds: float = Field(default=30.0, gt=0)
     prune_seconds: float = Field(default=60.0, gt=0)
+    app_password: SecretStr | None = None
+    statement_timeout_ms: int = Field(default=5_000, ge=100, le=600_000)
+    idle_in_transaction_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -216,7 +223,7 @@ def flag(name: str) -> Flag:
         return FLAGS[name]
     except KeyError:
         known = ", ".join(FLAGS)
-        raise InvalidFlag(f"unknown flag {name!r}; known flags: {known}") from None
+        raise InvalidFlag(f"unknown flag {name!r}; known flags: {known}", fields=(name,)) from None
 
 
 def parse_flag_value(name: str, raw: object) -> FlagValue:
@@ -225,7 +232,7 @@ def parse_flag_value(name: str, raw: object) -> FlagValue:
     try:
         return spec.parse(raw)
     except ValueError as error:
-        raise InvalidFlag(f"flag {name}: {raw!r} is not valid ({error})") from None
+        raise InvalidFlag(f"flag {name}: {raw!r} is not valid ({error})", fields=(name,)) from None
 
 
 def _read_environment(environ: Mapping[str, str]) -> tuple[dict[str, FlagValue], list[str]]:

@@ -80,14 +80,19 @@ def test_text_postgresql_cannot_store_is_refused_naming_the_field(
 def test_dates_far_beyond_any_booking_are_refused_not_overflowed(
     api: TestClient, white_horse: VenueSaved, staff: dict[str, str], problem: ProblemCheck
 ) -> None:
-    far = {"date": "9999-12-31", "party_size": 2}
-    problem(
-        api.get("/v1/restaurants/white-horse/availability", params=far), 422, "validation-error"
+    availability = "/v1/restaurants/white-horse/availability"
+    far = problem(
+        api.get(availability, params={"date": "9999-12-31", "party_size": 2}),
+        422,
+        "too-far-ahead",
     )
+    assert far["errors"] == [{"field": "date", "message": far["detail"]}]
+    long_ago = {"date": "0001-01-01", "party_size": 2}
+    problem(api.get(availability, params=long_ago), 422, "too-late")
     timeline = api.get(
         "/v1/restaurants/white-horse/timeline", params={"date": "9999-12-31"}, headers=staff
     )
-    problem(timeline, 422, "validation-error")
+    problem(timeline, 422, "too-far-ahead")
 
 
 def test_a_block_at_a_time_the_clocks_skip_is_refused(
@@ -100,6 +105,7 @@ def test_a_block_at_a_time_the_clocks_skip_is_refused(
         "validation-error",
     )
     assert "skip" in body["detail"]
+    assert [item["field"] for item in body["errors"]] == ["start"]
 
 
 def test_the_timeline_shows_only_its_own_service_date(

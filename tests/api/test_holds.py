@@ -172,7 +172,8 @@ def test_a_booking_must_match_the_party_date_and_time_of_its_hold(
     hold = place_hold(api).json()
     request = {"party_size": 2, "time": "19:00", "date": MONDAY, **changed}
 
-    problem(book(**request, hold_id=hold["id"]), 422, "validation-error")
+    body = problem(book(**request, hold_id=hold["id"]), 422, "validation-error")
+    assert [item["field"] for item in body["errors"]] == list(changed)
 
 
 def test_a_hold_in_an_unknown_zone_is_refused(
@@ -182,4 +183,5 @@ def test_a_hold_in_an_unknown_zone_is_refused(
         HOLDS, json={"party_size": 2, "date": MONDAY, "time": "19:00", "zone": "roof"}
     )
 
-    problem(response, 422, "validation-error")
+    body = problem(response, 422, "validation-error")
+    assert body["errors"] == [{"field": "zone", "message": body["detail"]}]

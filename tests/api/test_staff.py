@@ -347,7 +347,8 @@ def test_tables_that_cannot_seat_the_party_under_the_venues_rules_are_refused(
 ) -> None:
     booking = made(book(party_size, "19:00"))
 
-    problem(set_tables(api, staff, booking, tables), 422, "validation-error")
+    body = problem(set_tables(api, staff, booking, tables), 422, "validation-error")
+    assert [item["field"] for item in body["errors"]] == ["tables"]
     assert windows_of(api, staff, booking["id"])[0][0] == booking["tables"][0]
 
 

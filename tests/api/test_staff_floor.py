@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from reserve.db.venues import VenueSaved
 from reserve.domain.venue_document import venue_to_document
@@ -26,18 +27,20 @@ VENUE = "/v1/restaurants/white-horse"
 ALLOCATION_FIELDS = {"kind", "start_at", "end_at", "party_size", "status", "guest_name"}
 
 
-def timeline(api: TestClient, staff: dict[str, str]) -> dict[str, Any]:
-    response = api.get(f"{VENUE}/timeline", params={"date": MONDAY}, headers=staff)
+def timeline(api: TestClient, staff: dict[str, str], day: str = MONDAY) -> dict[str, Any]:
+    response = api.get(f"{VENUE}/timeline", params={"date": day}, headers=staff)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-def allocations_of(api: TestClient, staff: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """Monday's allocations by table, only of tables that have some."""
+def allocations_of(
+    api: TestClient, staff: dict[str, str], day: str = MONDAY
+) -> dict[str, list[dict[str, Any]]]:
+    """The day's allocations (Monday's unless ``day``) by table, only of tables with some."""
     return {
         table["label"]: table["allocations"]
-        for table in timeline(api, staff)["tables"]
+        for table in timeline(api, staff, day)["tables"]
         if table["allocations"]
     }
 
@@ -50,6 +53,11 @@ def place_block(
         json={"tables": tables, "date": MONDAY, "start": start, "end": end, "reason": "wedding"},
         headers=staff,
     )
+
+
+def exclusion_conflicts() -> float:
+    value = REGISTRY.get_sample_value("reserve_allocation_conflicts_total", {"kind": "exclusion"})
+    return value or 0.0
 
 
 def every_table(api: TestClient) -> list[str]:
@@ -157,16 +165,55 @@ def test_a_block_over_a_booked_table_is_refused(
     problem: ProblemCheck,
 ) -> None:
     booking = book(2, "19:00").json()
+    caught = exclusion_conflicts()
 
     response = place_block(api, staff, booking["tables"], "19:30", "21:00")
 
-    problem(response, 409, "no-availability")
+    body = problem(response, 409, "no-availability")
     assert list(allocations_of(api, staff)) == booking["tables"]
+    assert f"booking {booking['reference']} ({booking['tables'][0]}, 19:00)" in body["detail"]
+    # Found under the day lock, not left for the exclusion constraint to catch.
+    assert exclusion_conflicts() == caught
+
+
+def test_a_block_may_run_past_midnight_and_shows_on_both_days(
+    api: TestClient, white_horse: VenueSaved, staff: dict[str, str]
+) -> None:
+    response = api.post(
+        f"{VENUE}/blocks",
+        json={
+            "tables": ["MD-01"],
+            "date": MONDAY,
+            "start": "23:00",
+            "end": "02:00",
+            "end_date": "2026-12-08",
+            "reason": "deep clean",
+        },
+        headers=staff,
+    )
+
+    assert response.status_code == 201, response.text
+    assert (response.json()["start_at"], response.json()["end_at"]) == (
+        "2026-12-07T23:00:00+00:00",
+        "2026-12-08T02:00:00+00:00",
+    )
+    monday = allocations_of(api, staff)["MD-01"]
+    tuesday = allocations_of(api, staff, "2026-12-08")["MD-01"]
+    assert [(a["start_at"], a["end_at"]) for a in monday] == [
+        ("2026-12-07T23:00:00+00:00", "2026-12-08T00:00:00+00:00")
+    ]
+    assert [(a["start_at"], a["end_at"]) for a in tuesday] == [
+        ("2026-12-08T00:00:00+00:00", "2026-12-08T02:00:00+00:00")
+    ]
 
 
 @pytest.mark.parametrize(
-    ("tables", "start", "end"),
-    [(["MD-01"], "20:00", "18:00"), (["ZZ-99"], "18:00", "20:00"), ([], "18:00", "20:00")],
+    ("tables", "start", "end", "wrong"),
+    [
+        (["MD-01"], "20:00", "18:00", "end"),
+        (["ZZ-99"], "18:00", "20:00", "tables"),
+        ([], "18:00", "20:00", "body.tables"),
+    ],
 )
 def test_a_block_of_unknown_tables_or_backwards_hours_is_refused(
     api: TestClient,
@@ -176,8 +223,10 @@ def test_a_block_of_unknown_tables_or_backwards_hours_is_refused(
     tables: list[str],
     start: str,
     end: str,
+    wrong: str,
 ) -> None:
-    problem(place_block(api, staff, tables, start, end), 422, "validation-error")
+    body = problem(place_block(api, staff, tables, start, end), 422, "validation-error")
+    assert [item["field"] for item in body["errors"]] == [wrong]
     assert allocations_of(api, staff) == {}
 
 
@@ -247,13 +296,13 @@ def test_allowing_one_table_a_party_turns_away_parties_that_need_combinations(
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "wrong"),
     [
-        {"allocator.max_tables": 2, "allocator.no_such_flag": True},
-        {"allocator.lookahead": False, "allocator.max_tables": 9},
-        {"allocator.max_tables": "three"},
-        {"allocator.adjacency_mode": "sideways"},
-        {"allocator.require_adjacency": "maybe"},
+        ({"allocator.max_tables": 2, "allocator.no_such_flag": True}, "allocator.no_such_flag"),
+        ({"allocator.lookahead": False, "allocator.max_tables": 9}, "allocator.max_tables"),
+        ({"allocator.max_tables": "three"}, "allocator.max_tables"),
+        ({"allocator.adjacency_mode": "sideways"}, "allocator.adjacency_mode"),
+        ({"allocator.require_adjacency": "maybe"}, "allocator.require_adjacency"),
     ],
 )
 def test_an_unknown_flag_or_bad_value_is_refused_and_nothing_changes(
@@ -262,11 +311,13 @@ def test_an_unknown_flag_or_bad_value_is_refused_and_nothing_changes(
     staff: dict[str, str],
     problem: ProblemCheck,
     change: dict[str, Any],
+    wrong: str,
 ) -> None:
     before = flags(api, staff)
 
-    problem(api.put(f"{VENUE}/flags", json=change, headers=staff), 422, "validation-error")
+    body = problem(api.put(f"{VENUE}/flags", json=change, headers=staff), 422, "validation-error")
 
+    assert [item["field"] for item in body["errors"]] == [wrong]
     assert flags(api, staff) == before
 
 
@@ -331,6 +382,22 @@ def test_a_malformed_document_is_refused_listing_every_problem(
     assert "tables[0]" in messages
     assert "periods[0]" in messages
     assert api.get(VENUE).json()["name"] == "The White Horse"
+
+
+def test_a_document_past_the_schemas_limits_is_refused_not_failed(
+    api: TestClient, white_horse: VenueSaved, key_for: KeyFor, problem: ProblemCheck
+) -> None:
+    document = copy.deepcopy(white_horse_document())
+    document["tables"][0]["label"] = "L" * 33
+    document["tables"][1]["capacity"] = 1001
+    document["name"] = "\x00"
+
+    body = problem(api.put(VENUE, json=document, headers=key_for(None)), 422, "validation-error")
+
+    messages = [error["message"] for error in body["errors"]]
+    assert any("label is 33 characters long, more than 32" in m for m in messages)
+    assert any("capacity 1001 is above 1000" in m for m in messages)
+    assert any("name holds a NUL character" in m for m in messages)
 
 
 def test_a_document_of_another_venue_is_refused(

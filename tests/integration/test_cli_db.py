@@ -61,6 +61,23 @@ def test_downgrade_to_base_drops_every_table_and_migrate_brings_them_back(
     assert revision(scratch) == migrations.head_revision()
 
 
+def test_migrate_gives_the_application_role_its_password_and_a_login(
+    cli: Cli, scratch: str, env: pytest.MonkeyPatch
+) -> None:
+    env.setenv("RESERVE_APP_PASSWORD", "app-" + secrets.token_urlsafe(12))
+
+    result = cli("db", "migrate")
+
+    assert result.code == 0, result.err
+    assert "reserve_app's password set from RESERVE_APP_PASSWORD" in result.out
+    with connect(scratch) as conn:
+        role = conn.execute(
+            "SELECT rolcanlogin, rolpassword LIKE 'SCRAM-SHA-256$%%' AS hashed, rolsuper,"
+            " rolbypassrls FROM pg_authid WHERE rolname = 'reserve_app'"
+        ).fetchone()
+    assert role == {"rolcanlogin": True, "hashed": True, "rolsuper": False, "rolbypassrls": False}
+
+
 def test_check_passes_on_a_migrated_database(cli: Cli, scratch: str) -> None:
     result = cli("db", "check")
 

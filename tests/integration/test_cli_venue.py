@@ -239,6 +239,19 @@ def test_import_refuses_a_malformed_document_and_leaves_the_earlier_version_alon
     assert snapshot(admin) == before
 
 
+def test_import_refuses_values_past_the_schemas_limits_on_one_line(
+    cli: Cli, admin: Connection, tmp_path: Path
+) -> None:
+    document = white_horse()
+    document["tables"][0]["label"] = "M" * 33
+
+    result = cli("venue", "import", str(write(tmp_path / "long.toml", document)))
+
+    assert result.code == 1
+    assert "label is 33 characters long, more than 32" in one_line(result.err)
+    assert counts(admin) == dict.fromkeys(COUNTED, 0)
+
+
 def test_import_reports_a_toml_syntax_error_on_one_line(
     cli: Cli, admin: Connection, tmp_path: Path
 ) -> None:

@@ -13,7 +13,8 @@ from psycopg import errors
 from psycopg.types.json import Jsonb
 
 from reserve.db import migrations
-from reserve.db.database import APP_ROLE, Connection, Database, connect, scope_to_restaurant
+from reserve.db.database import Connection, Database, connect, scope_to_restaurant
+from reserve.db.urls import APP_ROLE, app_login
 from reserve.db.venues import save_venue
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -170,9 +171,8 @@ def _fill_every_table(admin: Connection, slug: str) -> UUID:
 
 @pytest.fixture
 def app_connection(database_url: str) -> Iterator[psycopg.Connection[dict[str, object]]]:
-    with connect(database_url) as conn:
-        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
-        conn.commit()  # else a rollback in the test would undo SET ROLE too
+    """A connection as requests have one: logged in as the application role."""
+    with connect(app_login(database_url)) as conn:
         yield conn
 
 
@@ -255,6 +255,45 @@ def test_an_unscoped_request_sees_nothing(admin: Connection, app_connection: Con
             f"SELECT count(*) AS n FROM {table}"  # type: ignore[arg-type]
         ).fetchone()
         assert row == {"n": 0}, table
+
+
+def test_requests_log_in_as_the_application_role_and_cannot_step_out_of_it(
+    admin: Connection, database_url: str
+) -> None:
+    _fill_every_table(admin, "a")
+    owner = admin.execute("SELECT current_user AS name").fetchone()
+    assert owner is not None
+    database = Database(database_url, min_size=1, max_size=1)
+    database.open()
+    try:
+        with database.transaction() as conn:
+            conn.execute("RESET ROLE")
+            who = conn.execute("SELECT session_user AS s, current_user AS c").fetchone()
+            seen = conn.execute("SELECT count(*) AS n FROM bookings").fetchone()
+        with pytest.raises(errors.InsufficientPrivilege), database.transaction() as conn:
+            conn.execute(f"SET ROLE {owner['name']}")  # type: ignore[arg-type]
+    finally:
+        database.close()
+    assert who == {"s": APP_ROLE, "c": APP_ROLE}
+    assert seen == {"n": 0}
+
+
+def test_request_connections_bound_every_statement_and_idle_transaction(
+    database_url: str,
+) -> None:
+    database = Database(database_url, min_size=1, max_size=1, statement_timeout_ms=250)
+    database.open()
+    try:
+        with database.transaction() as conn:
+            shown = conn.execute(
+                "SELECT current_setting('statement_timeout') AS statement,"
+                " current_setting('idle_in_transaction_session_timeout') AS idle"
+            ).fetchone()
+        with pytest.raises(errors.QueryCanceled), database.transaction() as conn:
+            conn.execute("SELECT pg_sleep(2)")
+    finally:
+        database.close()
+    assert shown == {"statement": "250ms", "idle": "10s"}
 
 
 def test_a_pooled_connection_carries_no_scope_into_its_next_transaction(

@@ -749,7 +749,9 @@ def test_reports_toml_syntax_errors_with_line_and_column() -> None:
 # Any valid venue round-trips ----------------------------------------------------------
 
 SLUGS = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
-WORDS = st.text(min_size=1, max_size=12).filter(str.strip)
+# Any text PostgreSQL can store: everything but the NUL character.
+STORABLE = st.characters(exclude_characters="\x00")
+WORDS = st.text(STORABLE, min_size=1, max_size=12).filter(str.strip)
 
 
 @st.composite
@@ -820,7 +822,9 @@ def venues(draw: st.DrawFn) -> Venue:
         adjacency=frozenset(adjacency),
         services=tuple(draw(services(name)) for name in service_names),
         periods=draw(periods(interval, service_names)),
-        closures=tuple(Closure(day, draw(st.text(max_size=20))) for day in sorted(days_closed)),
+        closures=tuple(
+            Closure(day, draw(st.text(STORABLE, max_size=20))) for day in sorted(days_closed)
+        ),
     )
 
 

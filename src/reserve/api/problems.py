@@ -91,6 +91,8 @@ async def _reserve_error(request: Request, error: Exception) -> JSONResponse:
     detail = error.detail
     if isinstance(error, e.VenueDocumentError):
         extra["errors"] = [{"field": None, "message": line} for line in error.problems]
+    elif isinstance(error, e.InvalidRequest) and error.fields:
+        extra["errors"] = [{"field": name, "message": error.detail} for name in error.fields]
     if isinstance(error, e.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
     elif isinstance(error, e.Busy):

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from reserve.domain.availability import SlotAvailability
 from reserve.domain.booking import Booking, Source, Status
 from reserve.domain.venue import Venue
-from reserve.services.floor import Block, TableDay
+from reserve.services.blocks import Block
+from reserve.services.floor import TableDay
 from reserve.services.holds import Hold
 
 
@@ -256,6 +257,9 @@ class BlockIn(Strict):
     date: dt.date
     start: WallTime
     end: WallTime
+    end_date: dt.date | None = Field(
+        default=None, description="The date the block ends, when not its start's date."
+    )
     reason: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 

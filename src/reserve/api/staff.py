@@ -22,7 +22,7 @@ from reserve.api.schemas import (
     timeline_body,
 )
 from reserve.domain.booking import Status
-from reserve.services import changes, floor, management
+from reserve.services import blocks, changes, floor, management
 from reserve.services.flags import FlagState
 
 router = APIRouter(prefix="/v1", tags=["staff"])
@@ -67,8 +67,9 @@ def timeline(
 
 @router.post("/restaurants/{slug}/blocks", status_code=201, responses={409: {}})
 def block_tables(slug: str, body: BlockIn, ctx: ContextDep, caller: CallerDep) -> BlockOut:
-    """Take tables out of service for a window."""
-    block = floor.block(
+    """Take tables out of service from ``start`` on ``date`` to ``end`` on ``end_date`` (the
+    same date unless given); refused, naming them, when bookings or holds are in the way."""
+    block = blocks.block(
         ctx,
         slug,
         body.tables,
@@ -77,6 +78,7 @@ def block_tables(slug: str, body: BlockIn, ctx: ContextDep, caller: CallerDep) -
         clock_time(body.end),
         body.reason,
         caller,
+        end_day=body.end_date,
     )
     return BlockOut.of(block)
 

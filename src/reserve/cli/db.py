@@ -22,9 +22,15 @@ app = typer.Typer(help="Migrate, reset, seed and check the database.", no_args_i
 def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
-    """Apply the migrations up to REVISION (the latest by default)."""
-    migrations.upgrade(database_url(load_settings()), revision)
+    """Apply the migrations up to REVISION (the latest by default); with
+    RESERVE_APP_PASSWORD set, give the application role that password."""
+    settings = load_settings()
+    url = database_url(settings)
+    migrations.upgrade(url, revision)
     console.print(f"migrated to {revision}")
+    if settings.app_password is not None:
+        migrations.set_app_password(url, settings.app_password.get_secret_value())
+        console.print("reserve_app's password set from RESERVE_APP_PASSWORD")
 
 
 @app.command()

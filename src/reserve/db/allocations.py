@@ -183,38 +183,73 @@ class TableUse:
     party_size: int | None  # bookings and holds
     status: str | None  # bookings
     guest_name: str | None  # bookings
+    reference: str | None  # bookings
+
+
+# Allocations with what owns them; the caller adds the WHERE clause.
+_USES = """
+    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
+           a.booking_id, a.hold_id, a.block_id,
+           coalesce(b.party_size, h.party_size) AS party_size,
+           b.status, b.guest_name, b.reference
+      FROM allocations a
+      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+      LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
+      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+"""
 
 
 def of_day(conn: Connection, restaurant_id: UUID, day: date) -> list[TableUse]:
     """Every allocation of the service date ``day``, with what owns it, by table and time."""
     rows = conn.execute(
-        """
-        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends,
-               a.booking_id, a.hold_id, a.block_id,
-               coalesce(b.party_size, h.party_size) AS party_size,
-               b.status, b.guest_name
-          FROM allocations a
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-          LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
-          LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-         WHERE a.restaurant_id = %s AND a.service_date = %s
-         ORDER BY t.label, lower(a.occupied)
-        """,
+        _USES + " WHERE a.restaurant_id = %s AND a.service_date = %s"
+        " ORDER BY t.label, lower(a.occupied)",
         (restaurant_id, day),
     ).fetchall()
-    uses = []
-    for row in rows:
-        kind = "booking" if row["booking_id"] else "hold" if row["hold_id"] else "block"
-        uses.append(
-            TableUse(
-                label=row["label"],
-                starts=row["starts"],
-                ends=row["ends"],
-                kind=kind,
-                owner_id=row[f"{kind}_id"],
-                party_size=row["party_size"],
-                status=row["status"],
-                guest_name=row["guest_name"],
-            )
-        )
-    return uses
+    return [_use(row) for row in rows]
+
+
+def taken_between(
+    conn: Connection,
+    restaurant_id: UUID,
+    table_ids: Sequence[UUID],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[TableUse]:
+    """What occupies any of ``table_ids`` at some moment of ``[start, end)`` (holds expired
+    by ``now`` aside), by table and time."""
+    rows = conn.execute(
+        _USES
+        + """
+         WHERE a.restaurant_id = %(r)s AND a.table_id = ANY(%(tables)s)
+           AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
+           AND a.occupied && tstzrange(%(start)s, %(end)s)
+           AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+         ORDER BY t.label, lower(a.occupied)
+        """,
+        {
+            "r": restaurant_id,
+            "tables": list(table_ids),
+            "earliest": start - LONGEST_WINDOW,
+            "start": start,
+            "end": end,
+            "now": now,
+        },
+    ).fetchall()
+    return [_use(row) for row in rows]
+
+
+def _use(row: dict[str, Any]) -> TableUse:
+    kind = "booking" if row["booking_id"] else "hold" if row["hold_id"] else "block"
+    return TableUse(
+        label=row["label"],
+        starts=row["starts"],
+        ends=row["ends"],
+        kind=kind,
+        owner_id=row[f"{kind}_id"],
+        party_size=row["party_size"],
+        status=row["status"],
+        guest_name=row["guest_name"],
+        reference=row["reference"],
+    )

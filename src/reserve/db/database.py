@@ -30,7 +30,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from reserve import metrics
 from reserve.config import Settings
-from reserve.db.urls import database_url
+from reserve.db.urls import app_login, database_url
 from reserve.domain.errors import (
     Busy,
     DatabaseUnavailable,
@@ -39,8 +39,9 @@ from reserve.domain.errors import (
     Unstorable,
 )
 
-APP_ROLE = "reserve_app"
 ATTEMPTS = 3
+STATEMENT_TIMEOUT_MS = 5_000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
 
 Connection = psycopg.Connection[dict[str, Any]]
 T = TypeVar("T")
@@ -105,16 +106,21 @@ class _Units:
                 metrics.CONFLICTS.labels("retried").inc()
                 if attempt == ATTEMPTS:
                     raise Busy("the venue is busy; try again") from None
-            except pg.UniqueViolation as clash:
-                # Two bookings drew the same random reference: draw again.
-                if clash.diag.constraint_name != "bookings_reference_key" or attempt == ATTEMPTS:
-                    raise
             except (psycopg.Error, PoolTimeout) as error:
+                if _drew_a_taken_reference(error) and attempt < ATTEMPTS:
+                    continue  # two bookings drew the same random reference: draw again
                 translated = _translated(error)
                 if translated is None:
                     raise
                 raise translated from error
         raise AssertionError("unreachable")
+
+
+def _drew_a_taken_reference(error: Exception) -> bool:
+    return (
+        isinstance(error, pg.UniqueViolation)
+        and error.diag.constraint_name == "bookings_reference_key"
+    )
 
 
 def _translated(error: Exception) -> ReserveError | None:
@@ -129,6 +135,10 @@ def _translated(error: Exception) -> ReserveError | None:
     if isinstance(error, psycopg.DataError):
         # Input PostgreSQL cannot store (a NUL character in text, say).
         return Unstorable("the request holds a value that cannot be stored")
+    if isinstance(error, psycopg.IntegrityError):
+        # A rule of the schema the checks above it missed: still the request's fault.
+        rule = error.diag.constraint_name or "a rule of the schema"
+        return Unstorable(f"the request breaks {rule}")
     if isinstance(error, psycopg.OperationalError | PoolTimeout):
         return DatabaseUnavailable(first_line(error))
     return None
@@ -140,34 +150,50 @@ def first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _as_app_role(conn: psycopg.Connection[Any]) -> None:
-    conn.execute(f"SET ROLE {APP_ROLE}")
-    conn.commit()
-
-
 class Database(_Units):
-    """The pool the API and services use; every connection runs as ``reserve_app``."""
+    """The pool the API and services use. Its connections log in as ``reserve_app`` (with
+    ``password`` when the server asks for one), not as the role of ``url``: no
+    ``RESET ROLE`` can step out of row-level security. Every statement is bounded by
+    ``statement_timeout_ms``, and a transaction left idle by ``idle_timeout_ms``."""
 
     def __init__(
-        self, url: str, *, min_size: int = 2, max_size: int = 10, timeout: float = 5.0
+        self,
+        url: str,
+        *,
+        min_size: int = 2,
+        max_size: int = 10,
+        timeout: float = 5.0,
+        password: str | None = None,
+        statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+        idle_timeout_ms: int = IDLE_IN_TRANSACTION_TIMEOUT_MS,
     ) -> None:
         self.url = url
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
         # the database is away instead of hanging.
         self.pool: ConnectionPool[Connection] = ConnectionPool(
-            url,
+            app_login(
+                url,
+                password=password,
+                statement_timeout_ms=statement_timeout_ms,
+                idle_in_transaction_timeout_ms=idle_timeout_ms,
+            ),
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
             kwargs={"row_factory": dict_row},
-            configure=_as_app_role,
             open=False,
             name="reserve",
         )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(database_url(settings))
+        password = settings.app_password
+        return cls(
+            database_url(settings),
+            password=None if password is None else password.get_secret_value(),
+            statement_timeout_ms=settings.statement_timeout_ms,
+            idle_timeout_ms=settings.idle_in_transaction_timeout_ms,
+        )
 
     def open(self, *, wait: bool = True, timeout: float = 10.0) -> None:
         self.pool.open(wait=wait, timeout=timeout)

@@ -7,9 +7,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from psycopg import sql
 
 from reserve.db.database import Connection, connect
-from reserve.db.urls import sqlalchemy_url
+from reserve.db.urls import APP_ROLE, sqlalchemy_url
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,16 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def set_app_password(url: str, password: str) -> None:
+    """Give the application role the password its requests log in with."""
+    with connect(url) as conn:
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(APP_ROLE), sql.Literal(password)
+            )
+        )
 
 
 def reset(url: str) -> None:

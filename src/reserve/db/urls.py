@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+from psycopg.conninfo import make_conninfo
+
 from reserve.config import Settings
 from reserve.db.embedded import embedded_database_url
+
+# The role requests log in as: it owns nothing, and row-level security applies to it.
+APP_ROLE = "reserve_app"
 
 
 def database_url(settings: Settings) -> str:
@@ -13,6 +18,31 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return embedded_database_url(settings.data_dir)
+
+
+def app_login(
+    url: str,
+    *,
+    password: str | None = None,
+    statement_timeout_ms: int | None = None,
+    idle_in_transaction_timeout_ms: int | None = None,
+) -> str:
+    """The same server and database, logged in as the application role (with ``password``
+    when the server asks for one), with the given timeouts on every session."""
+    options = " ".join(
+        f"-c {name}={value}"
+        for name, value in (
+            ("statement_timeout", statement_timeout_ms),
+            ("idle_in_transaction_session_timeout", idle_in_transaction_timeout_ms),
+        )
+        if value is not None
+    )
+    extra: dict[str, str] = {"user": APP_ROLE}
+    if password:
+        extra["password"] = password
+    if options:
+        extra["options"] = options
+    return make_conninfo(url, **extra)
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -62,7 +62,14 @@ class Entry:
     def wrong_type(self, key: str, expected: str, value: object) -> None:
         self.fail(key, f"{key} must be {expected}, not {describe(value)}")
 
-    def text(self, key: str, *, default: str | None = None, blank_ok: bool = False) -> str:
+    def text(
+        self,
+        key: str,
+        *,
+        default: str | None = None,
+        blank_ok: bool = False,
+        max_length: int | None = None,
+    ) -> str:
         value = self.value(key, required=default is None)
         if value is ABSENT:
             return default or ""
@@ -71,6 +78,10 @@ class Entry:
             return ""
         if not blank_ok and not value.strip():
             self.fail(key, f"{key} is blank")
+        elif max_length is not None and len(value) > max_length:
+            self.fail(key, f"{key} is {len(value)} characters long, more than {max_length}")
+        elif "\x00" in value:  # PostgreSQL text cannot hold it
+            self.fail(key, f"{key} holds a NUL character")
         return value
 
     def integer(

@@ -44,7 +44,12 @@ class ReserveError(Exception):
 
 
 class InvalidRequest(ReserveError):
-    pass
+    """``fields`` names what the request got wrong (``party_size``, ``zone``...), where that
+    is one or more of its fields."""
+
+    def __init__(self, detail: str, *, fields: Sequence[str] = ()) -> None:
+        super().__init__(detail)
+        self.fields = tuple(fields)
 
 
 class VenueDocumentError(InvalidRequest):

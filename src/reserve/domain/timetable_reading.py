@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from itertools import combinations
 
+from reserve.domain import limits
 from reserve.domain.document_reading import (
     ABSENT,
     Entry,
@@ -56,6 +57,9 @@ def _read_service(top: Entry, name: str, data: object) -> Service | None:
     if not name.strip():
         top.note("services: a service name is blank")
         return None
+    if len(name) > limits.SERVICE_NAME_LENGTH:
+        top.note(f"{where}: a service name is at most {limits.SERVICE_NAME_LENGTH} characters")
+        return None
     if not isinstance(data, Mapping):
         top.note(f"{where} must be a table, not {describe(data)}")
         return None
@@ -84,8 +88,11 @@ def _turn_band(entry: Entry, size: str, minutes: object) -> TurnBand | None:
         kind = describe(minutes)
         entry.fail("turn_minutes", f"turn_minutes for {size} must be an integer, not {kind}")
         return None
-    if not 1 <= minutes <= MINUTES_PER_DAY:
-        entry.fail("turn_minutes", f"turn_minutes for {size} is {minutes}, not within 1..1440")
+    low, high = limits.TURN_MINUTES
+    if not low <= minutes <= high:
+        entry.fail(
+            "turn_minutes", f"turn_minutes for {size} is {minutes}, not within {low}..{high}"
+        )
         return None
     return TurnBand(max_party_size=int(size), minutes=minutes)
 
@@ -172,7 +179,10 @@ def read_closures(top: Entry) -> list[Closure]:
     for index, data in array_of_tables(top, "closures", required=False):
         entry = Entry(data, f"closures[{index}]", _CLOSURE_KEYS, top.problems)
         day = _closure_day(entry)
-        closure = Closure(day=day, reason=entry.text("reason", default="", blank_ok=True))
+        reason = entry.text(
+            "reason", default="", blank_ok=True, max_length=limits.CLOSURE_REASON_LENGTH
+        )
+        closure = Closure(day=day, reason=reason)
         if "date" not in entry.failed:
             earlier = repeats(seen, closure.day, index)
             if earlier is not None:

@@ -87,24 +87,29 @@ def offered_time(venue: Venue, day: date, local_time: time, party_size: int) -> 
     when = f"{_clock(local_time)} on {_day_text(day)}"
     reason = _closure_reason(venue, day)
     if reason is not None:
-        raise OutsideServiceHours(f"{venue.name} is closed on {_day_text(day)}{reason}")
+        raise OutsideServiceHours(
+            f"{venue.name} is closed on {_day_text(day)}{reason}", fields=("date",)
+        )
     opening = _Opening.of(venue, day)
     if not opening.spans:
-        raise OutsideServiceHours(f"{venue.name} is not open on {_WEEKDAYS[day.weekday()]}s")
+        raise OutsideServiceHours(
+            f"{venue.name} is not open on {_WEEKDAYS[day.weekday()]}s", fields=("date",)
+        )
     minute = local_time.hour * 60 + local_time.minute
     span = opening.span_at(minute)
     if span is None:
         hours = _hours_text(opening.spans)
-        raise OutsideServiceHours(f"{when} is outside service hours ({hours})")
+        raise OutsideServiceHours(f"{when} is outside service hours ({hours})", fields=("time",))
     grid = venue.slot_interval_minutes
     if local_time.second or local_time.microsecond or (minute - span.start) % grid:
         raise OutsideServiceHours(
             f"{when} is not a bookable start: {span.service.name} starts are every "
-            f"{grid} minutes from {_clock_of_minute(span.start)}"
+            f"{grid} minutes from {_clock_of_minute(span.start)}",
+            fields=("time",),
         )
     offer = opening.offer(span, minute, party_size)
     if isinstance(offer, str):
-        raise OutsideServiceHours(f"{when} is not offered: {offer}")
+        raise OutsideServiceHours(f"{when} is not offered: {offer}", fields=("time",))
     return offer
 
 
@@ -119,27 +124,39 @@ def check_booking_window(venue: Venue, start_at: datetime, now: datetime) -> Non
         raise ValueError("check_booking_window needs aware datetimes")
     start_utc, now_utc = start_at.astimezone(UTC), now.astimezone(UTC)
     if start_utc < now_utc:
-        raise TooLate("that start time has already passed")
+        raise TooLate("that start time has already passed", fields=("date", "time"))
     if start_utc < now_utc + timedelta(minutes=venue.lead_time_minutes):
         raise TooLate(
-            f"{venue.name} takes bookings up to {venue.lead_time_minutes} minutes before the start"
+            f"{venue.name} takes bookings up to {venue.lead_time_minutes} minutes before the start",
+            fields=("date", "time"),
         )
     zone = _zone(venue.timezone)
     days_ahead = (start_at.astimezone(zone).date() - now.astimezone(zone).date()).days
     if days_ahead > venue.booking_horizon_days:
         raise TooFarAhead(
-            f"{venue.name} takes bookings up to {venue.booking_horizon_days} days ahead"
+            f"{venue.name} takes bookings up to {venue.booking_horizon_days} days ahead",
+            fields=("date",),
         )
 
 
-def local_instant(timezone: str, day: date, clock: time) -> datetime:
+def local_instant(timezone: str, day: date, clock: time, *, field: str = "time") -> datetime:
     """The moment the venue's clock shows ``clock`` on ``day`` (its first showing when the
-    clocks go back), in the venue's zone; ``InvalidRequest`` when the clocks skip it."""
+    clocks go back), in the venue's zone; ``InvalidRequest`` naming ``field`` when the clocks
+    skip it."""
     zone = _zone(timezone)
     instant = _first_occurrence(zone, datetime.combine(day, clock))
     if instant is None:
-        raise InvalidRequest(f"{_clock(clock)} does not exist on {day}: the clocks skip it")
+        raise InvalidRequest(
+            f"{_clock(clock)} does not exist on {day}: the clocks skip it", fields=(field,)
+        )
     return instant.astimezone(zone)
+
+
+def day_start(timezone: str, day: date) -> datetime:
+    """The first moment of ``day`` on the venue's clock (where the clocks skip midnight, the
+    moment they jump), in the venue's zone."""
+    zone = _zone(timezone)
+    return _closing_instant(zone, datetime(day.year, day.month, day.day)).astimezone(zone)
 
 
 def service_for(venue: Venue, name: str) -> Service:

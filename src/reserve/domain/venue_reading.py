@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reserve.domain import limits
 from reserve.domain.document_reading import ABSENT, Entry, Section, array_of_tables, repeats
 from reserve.domain.timetable_reading import MINUTES_PER_DAY
 from reserve.domain.venue import Table, Venue, Zone
@@ -34,12 +35,20 @@ _TABLE_KEYS = frozenset(
 def read_settings(top: Entry) -> Venue:
     """The venue's own settings, as a venue with no floor, services or closures yet."""
     settings = Venue(
-        slug=_slug(top, "slug"),
-        name=top.text("name"),
+        slug=_slug(top, "slug", limits.SLUG_LENGTH),
+        name=top.text("name", max_length=limits.RESTAURANT_NAME_LENGTH),
         timezone=_timezone(top),
-        slot_interval_minutes=top.integer("slot_interval_minutes", minimum=5, maximum=240),
-        hold_ttl_seconds=top.integer("hold_ttl_seconds", minimum=10),
-        buffer_minutes=top.integer("buffer_minutes", minimum=0, maximum=720),
+        slot_interval_minutes=top.integer(
+            "slot_interval_minutes",
+            minimum=limits.SLOT_INTERVAL_MINUTES[0],
+            maximum=limits.SLOT_INTERVAL_MINUTES[1],
+        ),
+        hold_ttl_seconds=top.integer("hold_ttl_seconds", minimum=limits.HOLD_TTL_SECONDS_MIN),
+        buffer_minutes=top.integer(
+            "buffer_minutes",
+            minimum=limits.BUFFER_MINUTES[0],
+            maximum=limits.BUFFER_MINUTES[1],
+        ),
         max_online_party_size=top.integer("max_online_party_size", minimum=1),
         booking_horizon_days=top.integer("booking_horizon_days", minimum=1),
         lead_time_minutes=top.integer("lead_time_minutes", minimum=0, default=0),
@@ -56,8 +65,8 @@ def read_settings(top: Entry) -> Venue:
     return settings
 
 
-def _slug(entry: Entry, key: str) -> str:
-    value = entry.text(key)
+def _slug(entry: Entry, key: str, max_length: int) -> str:
+    value = entry.text(key, max_length=max_length)
     if key not in entry.failed and not _SLUG.fullmatch(value):
         entry.fail(key, f"{key} {value!r} is not lowercase letters, digits and single hyphens")
     return value
@@ -80,7 +89,10 @@ def read_zones(top: Entry) -> Section[Zone]:
     zones.readable = "zones" not in top.failed
     for index, data in items:
         entry = Entry(data, f"zones[{index}]", _ZONE_KEYS, top.problems)
-        zone = Zone(key=_slug(entry, "key"), name=entry.text("name"))
+        zone = Zone(
+            key=_slug(entry, "key", limits.ZONE_KEY_LENGTH),
+            name=entry.text("name", max_length=limits.ZONE_NAME_LENGTH),
+        )
         zones.remember(data.get("key"))
         if "key" not in entry.failed:
             earlier = repeats(seen, zone.key, index)
@@ -118,11 +130,13 @@ def _table_where(index: int, data: Mapping[str, object]) -> str:
 
 def _read_table(entry: Entry, zones: Section[Zone]) -> Table:
     table = Table(
-        label=entry.text("label"),
+        label=entry.text("label", max_length=limits.TABLE_LABEL_LENGTH),
         zone=entry.text("zone"),
-        capacity=entry.integer("capacity", minimum=1),
-        min_party=entry.integer("min_party", minimum=1),
-        max_party=entry.integer("max_party", minimum=1),
+        capacity=entry.integer(
+            "capacity", minimum=limits.TABLE_CAPACITY[0], maximum=limits.TABLE_CAPACITY[1]
+        ),
+        min_party=entry.integer("min_party", minimum=1, maximum=limits.PARTY_SIZE[1]),
+        max_party=entry.integer("max_party", minimum=1, maximum=limits.PARTY_SIZE[1]),
         category=entry.text("category", default="dining"),
         seating=entry.text("seating", default="standard"),
         combinable=entry.flag("combinable", default=True),

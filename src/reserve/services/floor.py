@@ -1,20 +1,19 @@
-"""The floor staff run: the day's bookings, the timeline of every table, moving a booking
-to other tables, and taking tables out of service (blocks)."""
+"""The floor staff run: the day's bookings, the timeline of every table, and moving a
+booking to other tables (blocks are ``reserve.services.blocks``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from uuid import UUID, uuid4
+from datetime import date, datetime
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from reserve.db import allocations, holds
+from reserve.db import allocations
 from reserve.db import bookings as store
 from reserve.db.database import Connection
 from reserve.domain.booking import SEATING, Booking, Status
 from reserve.domain.errors import InvalidRequest, NoAvailability
-from reserve.domain.timing import local_instant
 from reserve.services.authorisation import Caller, booking_for, require_staff, staff_venue
 from reserve.services.changes import kept_slot, reread
 from reserve.services.context import Context
@@ -40,15 +39,6 @@ class TableDay:
     zone: str
     capacity: int
     occupations: tuple[Occupation, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    id: UUID
-    tables: tuple[str, ...]
-    start_at: datetime
-    end_at: datetime
-    reason: str
 
 
 def bookings_of_day(
@@ -101,14 +91,17 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         chosen = tuple(sorted(set(labels)))
         unknown = [label for label in chosen if label not in state.floor.index]
         if unknown or not chosen:
-            raise InvalidRequest(f"unknown or inactive tables: {', '.join(unknown) or '-'}")
+            raise InvalidRequest(
+                f"unknown or inactive tables: {', '.join(unknown) or '-'}", fields=("tables",)
+            )
         allowed = {
             c.labels for c in state.floor.candidates_for(booking.party_size, state.policy.rule)
         }
         if chosen not in allowed:
             raise InvalidRequest(
                 f"tables {', '.join(chosen)} cannot seat a party of {booking.party_size} "
-                "under this venue's rules"
+                "under this venue's rules",
+                fields=("tables",),
             )
         slot = kept_slot(state, booking)
         lock_days(ctx, conn, state, booking.day)
@@ -121,55 +114,5 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         seat(conn, state, chosen, slot, booking_id)
         store.touch(conn, state.restaurant_id, booking_id, ctx.clock())
         return reread(conn, state, booking_id)
-
-    return ctx.database.run(work)
-
-
-def block(
-    ctx: Context,
-    slug: str,
-    labels: Sequence[str],
-    day: date,
-    start: time,
-    end: time,
-    reason: str,
-    caller: Caller,
-) -> Block:
-    """Take tables out of service from ``start`` to ``end`` on ``day``."""
-
-    def work(conn: Connection) -> Block:
-        state = staff_venue(ctx, conn, slug, caller)
-        chosen = sorted(set(labels))
-        unknown = [label for label in chosen if label not in state.table_ids]
-        if unknown or not chosen:
-            raise InvalidRequest(f"unknown tables: {', '.join(unknown) or '-'}")
-        check_day(day)
-        starts = local_instant(state.venue.timezone, day, start)
-        ends = local_instant(state.venue.timezone, day, end)
-        if ends.timestamp() <= starts.timestamp():  # aware times of one zone compare by the wall
-            raise InvalidRequest("a block must end after it starts")
-        lock_days(ctx, conn, state, day)
-        allocations.purge_expired_holds(conn, state.restaurant_id, ctx.clock())
-        block_id = uuid4()
-        holds.insert_block(
-            conn,
-            state.restaurant_id,
-            block_id,
-            start_at=starts,
-            end_at=ends,
-            reason=reason,
-            created_by=caller.actor,
-        )
-        allocations.allocate_tables(
-            conn,
-            state.restaurant_id,
-            [state.table_ids[label] for label in chosen],
-            owner="block",
-            owner_id=block_id,
-            service_date=day,
-            start=starts,
-            end=ends,
-        )
-        return Block(block_id, tuple(chosen), starts, ends, reason)
 
     return ctx.database.run(work)

@@ -105,8 +105,17 @@ def take_hold(
             store.delete_hold(conn, state.restaurant_id, hold_id)
             metrics.HOLDS.labels("expired").inc()
         raise HoldExpired("the hold has expired or was released; search again")
-    if (hold.party_size, hold.day, hold.local_time) != (party_size, day, local_time):
-        raise InvalidRequest("party_size, date and time must match the hold's")
+    differ = [
+        name
+        for name, held, asked in (
+            ("party_size", hold.party_size, party_size),
+            ("date", hold.day, day),
+            ("time", hold.local_time, local_time),
+        )
+        if held != asked
+    ]
+    if differ:
+        raise InvalidRequest("party_size, date and time must match the hold's", fields=differ)
     metrics.HOLDS.labels("confirmed").inc()
     tables = [state.table_labels[table_id] for table_id in hold.table_ids]
     return tables, Slot.kept(state, hold.day, hold.local_time, hold.start_at, hold.end_at)

@@ -21,7 +21,14 @@ from reserve.db import allocations
 from reserve.db.database import Connection
 from reserve.domain.allocator import Occupancy, Plan, Request, allocate
 from reserve.domain.availability import day_occupancy, within_pacing
-from reserve.domain.errors import InvalidRequest, NoAvailability, PartyTooLarge, SelectorTimeout
+from reserve.domain.errors import (
+    InvalidRequest,
+    NoAvailability,
+    PartyTooLarge,
+    SelectorTimeout,
+    TooFarAhead,
+    TooLate,
+)
 from reserve.domain.timing import OfferedTime, check_booking_window, offered_time
 from reserve.services.context import Context
 from reserve.services.venue_state import VenueState
@@ -63,22 +70,26 @@ class Slot:
 
 
 def check_day(day: date) -> None:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidRequest(f"{day.isoformat()} is not a date this venue takes bookings for")
+    """Refuse a date no venue takes bookings for, before any arithmetic on it can overflow."""
+    if day < FIRST_DAY:
+        raise TooLate(f"{day.isoformat()} has long passed", fields=("date",))
+    if day > LAST_DAY:
+        raise TooFarAhead(f"{day.isoformat()} is too far ahead to book", fields=("date",))
 
 
 def check_party(state: VenueState, party_size: int) -> None:
     if party_size > state.largest_party:
         raise PartyTooLarge(
             f"{state.venue.name} cannot seat a party of {party_size}; "
-            f"the largest it can seat is {state.largest_party}"
+            f"the largest it can seat is {state.largest_party}",
+            fields=("party_size",),
         )
 
 
 def check_zone(state: VenueState, zone: str | None) -> None:
     if zone is not None and zone not in state.zone_ids:
         known = ", ".join(sorted(state.zone_ids))
-        raise InvalidRequest(f"unknown zone {zone!r}; zones: {known}")
+        raise InvalidRequest(f"unknown zone {zone!r}; zones: {known}", fields=("zone",))
 
 
 def offered(
