@@ -86,7 +86,10 @@ RESPONSE_BODY = json.dumps(
         "guest": {"name": "Bench", "email": "bench@example.com", "phone": None},
         "notes": "",
         "source": "load_test",
-        "manage_token": "x" * 32,
+        "created_at": "2026-12-01T10:00:00.000000+00:00",
+        "updated_at": "2026-12-01T10:00:00.000000+00:00",
+        "pending_reason": None,
+        "made_by": "00000000-0000-0000-0000-000000000000",
     }
 )
 

@@ -22,7 +22,7 @@ from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
 from reserve.domain.booking import Guest
 from reserve.services.authorisation import Caller
-from reserve.services.booking import BookingRequest
+from reserve.services.booking import BookingRequest, record_key
 from reserve.services.booking import book as make_booking
 from reserve.services.context import Context
 from reserve.services.holds import place_hold
@@ -33,6 +33,7 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from conftest import Cli
 
+SECRET = "test-secret"
 MONDAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def database(database_url: str, admin: Connection) -> Iterator[Database]:
 
 
 def context_at(database: Database, now: datetime) -> Context:
-    return Context(database, VenueStates(), "test-secret", clock=lambda: now)
+    return Context(database, VenueStates(), SECRET, clock=lambda: now)
 
 
 def book(context: Context, key: str, at: int) -> None:
@@ -60,8 +61,10 @@ def hold(context: Context, at: int) -> UUID:
 
 
 def keys(admin: Connection) -> set[str]:
+    """The idempotency keys whose records remain (of those the tests use)."""
     rows = admin.execute("SELECT idempotency_key FROM booking_confirmation_results").fetchall()
-    return {row["idempotency_key"] for row in rows}
+    kept = {row["idempotency_key"] for row in rows}
+    return {key for key in ("old", "recent", "new") if record_key(SECRET, key) in kept}
 
 
 def holds(admin: Connection) -> set[UUID]:
@@ -79,7 +82,7 @@ def hold_allocations(admin: Connection, hold_id: UUID) -> int:
 def age_result(admin: Connection, key: str, created: datetime) -> None:
     admin.execute(
         "UPDATE booking_confirmation_results SET created_at = %s WHERE idempotency_key = %s",
-        (created, key),
+        (created, record_key(SECRET, key)),
     )
 
 
@@ -200,9 +203,7 @@ def test_the_server_prunes_in_the_background(
     expired, live = stocked
     settings = Settings(database_url=database_url, env="test", prune_seconds=0.05)
     database = Database(database_url, min_size=1, max_size=2)
-    context = Context(
-        database, VenueStates(), "test-secret", clock=lambda: NOW + timedelta(minutes=30)
-    )
+    context = Context(database, VenueStates(), SECRET, clock=lambda: NOW + timedelta(minutes=30))
     app = create_app(settings, database, context)
 
     with TestClient(app):

@@ -1,8 +1,10 @@
 """Idempotency records: the booking each ``Idempotency-Key`` made, kept with the booking
 in its own transaction, so that a retry is answered with what the first request got.
 
-A record keeps the booking as it was made (the manage token included, so that the retry
-gets it too) as JSON, in the shape the API shows a booking.
+A record keeps a keyed hash of the key (so that reading the table does not let anyone
+present it), the booking as it was made as JSON, in the shape the API shows a booking, and
+who made it (``made_by``, a key's id; none for a guest). It keeps no manage token: that is
+derived again for a retry by the caller who made the booking.
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ from reserve.domain.booking import Booking, Guest, Source, Status
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """What an earlier request with the key was answered."""
+    """What an earlier request with the key was answered, and who asked."""
 
     request_hash: bytes
     booking: Booking
-    manage_token: str | None
+    made_by: str | None
 
 
 def claim_key(conn: Connection, restaurant_id: UUID, key: str) -> tuple[bool, Recorded | None]:
-    """Claim an idempotency key for this transaction and read what it was answered before.
+    """Claim an idempotency key (its keyed hash, as stored) for this transaction and read
+    what it was answered before.
 
     ``(False, None)`` while another request holds the key. The lookup is a statement after
     the claim, so its snapshot shows whatever the previous holder committed; in pipeline
@@ -50,9 +53,7 @@ def claim_key(conn: Connection, restaurant_id: UUID, key: str) -> tuple[bool, Re
     if earlier is None:
         return True, None
     result = earlier["result"]
-    return True, Recorded(
-        bytes(earlier["request_hash"]), _decoded(result), result.get("manage_token")
-    )
+    return True, Recorded(bytes(earlier["request_hash"]), _decoded(result), result.get("made_by"))
 
 
 def store_result(
@@ -61,11 +62,9 @@ def store_result(
     key: str,
     request_hash: bytes,
     booking: Booking,
-    manage_token: str | None,
+    made_by: str | None,
 ) -> None:
-    result = _encoded(booking)
-    if manage_token is not None:
-        result["manage_token"] = manage_token
+    result = {**_encoded(booking), "made_by": made_by}
     conn.execute(
         "INSERT INTO booking_confirmation_results (restaurant_id, idempotency_key, request_hash,"
         " result, booking_id) VALUES (%s, %s, %s, %s, %s)",

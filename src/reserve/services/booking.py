@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import date, time
 from uuid import UUID, uuid4
@@ -31,7 +30,7 @@ from reserve.domain.errors import (
 from reserve.services.authorisation import Caller
 from reserve.services.context import Context
 from reserve.services.holds import take_hold
-from reserve.services.keys import hash_key
+from reserve.services.keys import hash_key, manage_token
 from reserve.services.seating import Slot, check_party, check_zone, find_tables, offered, seat
 from reserve.services.venue_state import VenueState
 
@@ -62,10 +61,12 @@ def book(
     ctx: Context, slug: str, request: BookingRequest, idempotency_key: str, caller: Caller
 ) -> Booked:
     fingerprint = _fingerprint(slug, request)
+    key = record_key(ctx.secret, idempotency_key)
+    made_by = None if caller.principal is None else str(caller.principal.key_id)
 
     def work(conn: Connection) -> Booked:
         state = ctx.venues.scoped(conn, slug)
-        claimed, earlier = idempotency.claim_key(conn, state.restaurant_id, idempotency_key)
+        claimed, earlier = idempotency.claim_key(conn, state.restaurant_id, key)
         if not claimed:
             raise IdempotencyKeyInUse(
                 "a request with this Idempotency-Key is still being processed"
@@ -74,15 +75,15 @@ def book(
             if earlier.request_hash != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
             metrics.IDEMPOTENT_REPLAYS.inc()
-            return Booked(earlier.booking, earlier.manage_token, replayed=True)
+            # The token goes only to whoever made the booking: a guest holding the key, or
+            # the same staff key; anyone else replaying gets the booking without it.
+            token = None
+            if earlier.made_by == made_by:
+                token = manage_token(ctx.secret, earlier.booking.id)
+            return Booked(earlier.booking, token, replayed=True)
         booked = _book(ctx, conn, state, request, caller)
         idempotency.store_result(
-            conn,
-            state.restaurant_id,
-            idempotency_key,
-            fingerprint,
-            booked.booking,
-            booked.manage_token,
+            conn, state.restaurant_id, key, fingerprint, booked.booking, made_by
         )
         return booked
 
@@ -142,7 +143,7 @@ def _book(
         updated_at=now,
         pending_reason=pending_reason,
     )
-    token = secrets.token_urlsafe(24)
+    token = manage_token(ctx.secret, booking.id)
     store.insert_booking(
         conn,
         state.restaurant_id,
@@ -156,6 +157,12 @@ def _book(
         seat(conn, state, tables, slot, booking.id)
     store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
     return Booked(booking, token)
+
+
+def record_key(secret: str, idempotency_key: str) -> str:
+    """What the idempotency record keeps of a client's key: a keyed hash, so that reading the
+    table does not let anyone present the key."""
+    return hash_key(secret, "idempotency:" + idempotency_key).hex()
 
 
 def _fingerprint(slug: str, request: BookingRequest) -> bytes:

@@ -7,6 +7,7 @@ first characters, to tell keys apart in a listing, and HMAC-SHA256 of the whole 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -14,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from reserve.db import keys as store
 from reserve.db.database import Connection, Transactions
@@ -30,6 +31,14 @@ SHOWN_PREFIX_LENGTH = 12
 
 def hash_key(secret: str, key: str) -> bytes:
     return hmac.new(secret.encode(), key.encode(), hashlib.sha256).digest()
+
+
+def manage_token(secret: str, booking_id: UUID) -> str:
+    """The token that lets a guest manage a booking: derived from the secret and the
+    booking's id, so that it can be handed out again (a retried request's answer) without
+    being kept anywhere. Only its keyed hash is stored, beside the booking."""
+    digest = hmac.new(secret.encode(), b"manage-token:" + booking_id.bytes, hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:24]).decode()
 
 
 def create_key(
