@@ -22,7 +22,7 @@ from uuid import UUID, uuid4
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import GenerationMode
+from schemathesis import GenerationMode, checks
 
 from reserve.api.app import create_app
 from reserve.config import Settings
@@ -57,6 +57,13 @@ PROBLEM_TYPES = {
     "too-far-ahead",
     "method-not-allowed",
 }
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
 SECRET = "fuzz-test-secret"
 MAX_EXAMPLES = 30  # per operation; with the schema's own examples and boundary cases
 UNUSED_URL = "postgresql://nobody@127.0.0.1:9/unused"
@@ -79,6 +86,7 @@ class Target:
     """The app under test and the things that exist in its database."""
 
     app: Any
+    staff_key: str
     admin_key: str
     day: date
     booking_id: UUID
@@ -88,9 +96,11 @@ class Target:
 @pytest.fixture
 def target(admin: Connection, database_url: str) -> Iterator[Target]:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    _, admin_key = create_key(
-        OperatorDatabase(database_url), SECRET, role=Role.ADMIN, restaurant=None, name="fuzz"
+    operator = OperatorDatabase(database_url)
+    _, staff_key = create_key(
+        operator, SECRET, role=Role.STAFF, restaurant="white-horse", name="fuzz"
     )
+    _, admin_key = create_key(operator, SECRET, role=Role.ADMIN, restaurant=None, name="fuzz")
     config = Settings(
         database_url=database_url, env="test", secret_key=SECRET, public_rate_limit=1_000_000
     )
@@ -110,6 +120,7 @@ def target(admin: Connection, database_url: str) -> Iterator[Target]:
         app = create_app(config, database, context, background=False)
         yield Target(
             _without_lifespan(app),
+            staff_key,
             admin_key,
             monday,
             booked.booking.id,
@@ -137,18 +148,21 @@ def _without_lifespan(app: Any) -> Any:
     return asgi
 
 
-def _coin(case: schemathesis.Case, salt: str) -> bool:
-    """A fair coin derived from the case itself (``@schema.given`` would cost the boundary
+def _draw(case: schemathesis.Case, salt: str, sides: int = 2) -> int:
+    """A fair die derived from the case itself (``@schema.given`` would cost the boundary
     cases of schemathesis's coverage phase)."""
     seen = repr((salt, case.path_parameters, case.query, case.headers, case.body))
-    return hashlib.blake2b(seen.encode(errors="replace"), digest_size=1).digest()[0] % 2 == 0
+    return hashlib.blake2b(seen.encode(errors="replace"), digest_size=1).digest()[0] % sides
 
 
 @schema.parametrize()
 # One app and database serve all of an operation's examples; nothing is saved between runs.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None, database=None)
-def test_no_input_produces_a_server_error(case: schemathesis.Case, target: Target) -> None:
-    aim_at_real_things, as_admin = _coin(case, "aim"), _coin(case, "admin")
+def test_every_answer_is_what_the_document_says(case: schemathesis.Case, target: Target) -> None:
+    """No 5xx, and every status, content type, body and header as the OpenAPI document
+    describes, with the staff key, an admin key or whatever credential the fuzzer made."""
+    aim_at_real_things = _draw(case, "aim") == 0
+    key = [None, target.staff_key, target.admin_key][_draw(case, "key", 3)]
     if aim_at_real_things and case.path_parameters:
         real = {
             "slug": "white-horse",
@@ -163,11 +177,13 @@ def test_no_input_produces_a_server_error(case: schemathesis.Case, target: Targe
         for name, value in (("date", target.day.isoformat()), ("time", "19:00")):
             if name in case.body:
                 case.body[name] = value
-    if as_admin:  # the other half keeps whatever Authorization the fuzzer made up
+    if key is not None:  # else whatever Authorization the fuzzer made up, or none
         headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
-        case.headers = {**headers, "Authorization": f"Bearer {target.admin_key}"}
+        case.headers = {**headers, "Authorization": f"Bearer {key}"}
 
     response = case.call(app=target.app)
+
+    case.validate_response(response, checks=CHECKS)
 
     assert response.status_code < 500, response.text
     if 400 <= response.status_code < 500:

@@ -200,11 +200,40 @@ def test_no_slug_however_odd_causes_a_server_error(
 # --- documentation -----------------------------------------------------------------------
 
 
-def test_the_docs_are_served(client: TestClient) -> None:
+def test_the_docs_are_served_with_nothing_fetched_from_elsewhere(client: TestClient) -> None:
     response = client.get("/docs")
 
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert sources
+    assert all(source.startswith("/") for source in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+
+
+def test_the_openapi_document_states_credentials_and_problems(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["StaffKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["StaffKey"]["description"],
+    }
+    assert schemes["ManageToken"]["in"] == "header"
+    assert schemes["ManageToken"]["name"] == "X-Manage-Token"
+    booking = document["paths"]["/v1/bookings/{booking_id}"]["get"]
+    assert booking["security"] == [{"ManageToken": []}, {"StaffKey": []}]
+    headers = [p["name"].lower() for p in booking.get("parameters", []) if p["in"] == "header"]
+    assert "x-manage-token" not in headers
+    assert "authorization" not in headers
+    made = document["paths"]["/v1/restaurants/{slug}/bookings"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "410", "422", "429", "503"} <= set(made)
+    assert made["409"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    assert made["429"]["headers"]["Retry-After"]["required"] is True
 
 
 def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:

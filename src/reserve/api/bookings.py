@@ -6,13 +6,14 @@ Routes read their input, call one use case, and shape the answer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from reserve.api.deps import BookingCallerDep, CallerDep, ContextDep
+from reserve.api.openapi import ANY_CALL, problems
 from reserve.api.schemas import (
     AvailabilityOut,
     BookingIn,
@@ -39,10 +40,11 @@ IdempotencyKey = Annotated[
         description="A key unique to this booking attempt; retries reuse it.",
     ),
 ]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown, or not yours"}}
+# A booking's own routes answer anything but its token or its staff's key as unknown.
+OWN_BOOKING = (404, 422, 429, 503)
 
 
-@router.get("/restaurants/{slug}/availability")
+@router.get("/restaurants/{slug}/availability", responses=problems(*ANY_CALL, 404))
 def get_availability(
     slug: str,
     ctx: ContextDep,
@@ -60,7 +62,7 @@ def get_availability(
     )
 
 
-@router.post("/restaurants/{slug}/holds", status_code=201, responses={409: {}, 422: {}})
+@router.post("/restaurants/{slug}/holds", status_code=201, responses=problems(*ANY_CALL, 404, 409))
 def place_hold(slug: str, body: HoldIn, ctx: ContextDep, caller: CallerDep) -> HoldOut:
     """Hold tables for a party until ``expires_at``; confirm with a booking naming the hold."""
     del caller
@@ -68,7 +70,7 @@ def place_hold(slug: str, body: HoldIn, ctx: ContextDep, caller: CallerDep) -> H
     return HoldOut.of(hold)
 
 
-@router.delete("/holds/{hold_id}", status_code=204, responses=NOT_FOUND)
+@router.delete("/holds/{hold_id}", status_code=204, responses=problems(*ANY_CALL, 404))
 def release_hold(hold_id: UUID, ctx: ContextDep, caller: CallerDep) -> Response:
     """Give the held tables back."""
     del caller
@@ -80,7 +82,10 @@ def release_hold(hold_id: UUID, ctx: ContextDep, caller: CallerDep) -> Response:
     "/restaurants/{slug}/bookings",
     status_code=201,
     response_model=BookingOut,
-    responses={202: {"model": BookingOut}, 409: {}, 410: {}, 422: {}},
+    responses={
+        202: {"model": BookingOut, "description": "accepted as pending, for the restaurant"},
+        **problems(*ANY_CALL, 403, 404, 409, 410),
+    },
 )
 def make_booking(
     slug: str,
@@ -114,13 +119,13 @@ def make_booking(
     )
 
 
-@router.get("/bookings/{booking_id}", responses=NOT_FOUND)
+@router.get("/bookings/{booking_id}", responses=problems(*OWN_BOOKING))
 def get_booking(booking_id: UUID, ctx: ContextDep, caller: BookingCallerDep) -> BookingOut:
     """The booking, to its manage token's holder or its restaurant's staff."""
     return BookingOut.of(changes.get_booking(ctx, booking_id, caller))
 
 
-@router.patch("/bookings/{booking_id}", responses={**NOT_FOUND, 409: {}})
+@router.patch("/bookings/{booking_id}", responses=problems(*OWN_BOOKING, 409))
 def change_booking(
     booking_id: UUID, body: BookingPatch, ctx: ContextDep, caller: BookingCallerDep
 ) -> BookingOut:
@@ -141,7 +146,7 @@ def change_booking(
     return BookingOut.of(booking)
 
 
-@router.post("/bookings/{booking_id}/cancel", responses={**NOT_FOUND, 409: {}})
+@router.post("/bookings/{booking_id}/cancel", responses=problems(*OWN_BOOKING, 409))
 def cancel_booking(booking_id: UUID, ctx: ContextDep, caller: BookingCallerDep) -> BookingOut:
     """Cancel and free the tables; cancelling again changes nothing."""
     return BookingOut.of(changes.cancel(ctx, booking_id, caller))

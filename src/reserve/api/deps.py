@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from reserve import metrics
@@ -37,19 +38,27 @@ ContextDep = Annotated[Context, Depends(_context)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 
 
-def _bearer_key(authorization: str | None) -> str | None:
-    """The key of a Bearer credential; None without one (no header, or another scheme such
-    as a proxy's Basic credential, which is not ours to judge)."""
-    if authorization is None:
-        return None
-    scheme, _, given = authorization.partition(" ")
-    return given.strip() if scheme.lower() == "bearer" else None
+# Credentials are security schemes of the OpenAPI document. Neither refuses a request by
+# itself: another scheme than Bearer (a proxy's Basic) is no key of ours, and is ignored.
+_staff_key = HTTPBearer(
+    auto_error=False,
+    scheme_name="StaffKey",
+    description="A staff key of the restaurant, or an admin key: `Authorization: Bearer rsv_...`",
+)
+_manage_token = APIKeyHeader(
+    name="X-Manage-Token",
+    auto_error=False,
+    scheme_name="ManageToken",
+    description="The token returned with a booking, which lets its guest read and change it.",
+)
+StaffKey = Annotated[HTTPAuthorizationCredentials | None, Depends(_staff_key)]
+ManageToken = Annotated[str | None, Depends(_manage_token)]
 
 
 async def _identify(
     request: Request,
     ctx: Context,
-    authorization: str | None,
+    credentials: HTTPAuthorizationCredentials | None,
     manage_token: str | None,
     *,
     refused_as_guest: bool,
@@ -62,7 +71,7 @@ async def _identify(
     limiter: RateLimiter = request.app.state.rate_limiter
     refusals: RateLimiter = request.app.state.refusals
     client = request.client.host if request.client else "unknown"
-    key = _bearer_key(authorization)
+    key = None if credentials is None else credentials.credentials
     if key is None:
         _limit(request, limiter.check(client))
         return Caller(manage_token=manage_token)
@@ -82,8 +91,6 @@ async def _identify(
     _limit(request, limiter.check(client))
     if refused_as_guest:
         return Caller(manage_token=manage_token)
-    if not key:
-        raise Unauthorized("use Authorization: Bearer <key>")
     raise Unauthorized("unknown or revoked key")
 
 
@@ -94,24 +101,16 @@ def _limit(request: Request, wait: int | None) -> None:
         raise RateLimited(f"more than {limit} requests a minute; retry in {wait} s", wait)
 
 
-async def _caller(
-    request: Request,
-    ctx: ContextDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_manage_token: Annotated[str | None, Header()] = None,
-) -> Caller:
-    return await _identify(request, ctx, authorization, x_manage_token, refused_as_guest=False)
+async def _caller(request: Request, ctx: ContextDep, key: StaffKey, token: ManageToken) -> Caller:
+    return await _identify(request, ctx, key, token, refused_as_guest=False)
 
 
 async def _booking_caller(
-    request: Request,
-    ctx: ContextDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_manage_token: Annotated[str | None, Header()] = None,
+    request: Request, ctx: ContextDep, key: StaffKey, token: ManageToken
 ) -> Caller:
     """For a booking's own routes, where anything but its manage token or a staff key of its
     restaurant answers as if the booking did not exist: a refused key included."""
-    return await _identify(request, ctx, authorization, x_manage_token, refused_as_guest=True)
+    return await _identify(request, ctx, key, token, refused_as_guest=True)
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]

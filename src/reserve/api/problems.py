@@ -95,7 +95,7 @@ async def _reserve_error(request: Request, error: Exception) -> JSONResponse:
         extra["errors"] = [{"field": name, "message": error.detail} for name in error.fields]
     if isinstance(error, e.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
-    elif isinstance(error, e.Busy):
+    elif isinstance(error, e.Busy | e.SelectorTimeout):
         headers = {"Retry-After": "1"}
     elif isinstance(error, e.DatabaseUnavailable):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from reserve.api.deps import CallerDep, ContextDep, DatabaseDep
+from reserve.api.openapi import ANY_CALL, problems
 from reserve.api.problems import problem
 from reserve.api.schemas import Health, RestaurantOut
 from reserve.db import migrations
@@ -25,7 +26,11 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@operations.get("/readyz", response_model=Health, responses={503: {"description": "not ready"}})
+@operations.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"description": "not ready: the database is away or not migrated"}},
+)
 def readyz(database: DatabaseDep) -> Health | JSONResponse:
     """The database answers and is at the latest migration."""
     head = migrations.head_revision()
@@ -40,7 +45,7 @@ def readyz(database: DatabaseDep) -> Health | JSONResponse:
     return Health(status="ready", schema_revision=revision)
 
 
-@public.get("/restaurants/{slug}")
+@public.get("/restaurants/{slug}", responses=problems(*ANY_CALL, 404))
 def restaurant(slug: str, ctx: ContextDep, caller: CallerDep) -> RestaurantOut:
     """The venue: zones, tables and service periods."""
     del caller  # asked for its rate limit: a public endpoint like the others

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from reserve.api.deps import CallerDep, ContextDep
+from reserve.api.openapi import ANY_CALL, problems
 from reserve.api.schemas import (
     BlockIn,
     BlockOut,
@@ -28,7 +29,7 @@ from reserve.services.flags import FlagState
 router = APIRouter(prefix="/v1", tags=["staff"])
 
 
-@router.get("/restaurants/{slug}/bookings")
+@router.get("/restaurants/{slug}/bookings", responses=problems(*ANY_CALL, 404))
 def day_bookings(
     slug: str,
     ctx: ContextDep,
@@ -41,7 +42,7 @@ def day_bookings(
     return DayBookingsOut(date=date, bookings=[BookingOut.of(booking) for booking in found])
 
 
-@router.post("/bookings/{booking_id}/status", responses={409: {}})
+@router.post("/bookings/{booking_id}/status", responses=problems(*ANY_CALL, 404, 409))
 def change_status(
     booking_id: UUID, body: StatusIn, ctx: ContextDep, caller: CallerDep
 ) -> BookingOut:
@@ -49,7 +50,7 @@ def change_status(
     return BookingOut.of(changes.set_status(ctx, booking_id, body.status, caller))
 
 
-@router.put("/bookings/{booking_id}/tables", responses={409: {}})
+@router.put("/bookings/{booking_id}/tables", responses=problems(*ANY_CALL, 404, 409))
 def change_tables(
     booking_id: UUID, body: TablesIn, ctx: ContextDep, caller: CallerDep
 ) -> BookingOut:
@@ -57,7 +58,7 @@ def change_tables(
     return BookingOut.of(floor.reassign(ctx, booking_id, body.tables, caller))
 
 
-@router.get("/restaurants/{slug}/timeline")
+@router.get("/restaurants/{slug}/timeline", responses=problems(*ANY_CALL, 404))
 def timeline(
     slug: str, ctx: ContextDep, caller: CallerDep, date: Annotated[dt.date, Query()]
 ) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def timeline(
     return timeline_body(date, floor.timeline(ctx, slug, date, caller))
 
 
-@router.post("/restaurants/{slug}/blocks", status_code=201, responses={409: {}})
+@router.post("/restaurants/{slug}/blocks", status_code=201, responses=problems(*ANY_CALL, 404, 409))
 def block_tables(slug: str, body: BlockIn, ctx: ContextDep, caller: CallerDep) -> BlockOut:
     """Take tables out of service from ``start`` on ``date`` to ``end`` on ``end_date`` (the
     same date unless given); refused, naming them, when bookings or holds are in the way."""
@@ -83,13 +84,13 @@ def block_tables(slug: str, body: BlockIn, ctx: ContextDep, caller: CallerDep) -
     return BlockOut.of(block)
 
 
-@router.get("/restaurants/{slug}/flags")
+@router.get("/restaurants/{slug}/flags", responses=problems(*ANY_CALL, 404))
 def get_flags(slug: str, ctx: ContextDep, caller: CallerDep) -> dict[str, Any]:
     """Every flag: its default, this venue's override, and the value in force."""
     return _flags_body(management.venue_flags(ctx, slug, caller))
 
 
-@router.put("/restaurants/{slug}/flags")
+@router.put("/restaurants/{slug}/flags", responses=problems(*ANY_CALL, 404))
 def put_flags(
     slug: str, body: dict[str, Any], ctx: ContextDep, caller: CallerDep
 ) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def put_flags(
     return _flags_body(management.change_flags(ctx, slug, body, caller))
 
 
-@router.put("/restaurants/{slug}")
+@router.put("/restaurants/{slug}", responses=problems(*ANY_CALL, 403, 409))
 def put_restaurant(
     slug: str, body: dict[str, Any], ctx: ContextDep, caller: CallerDep
 ) -> RestaurantOut:

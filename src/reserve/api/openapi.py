@@ -1,0 +1,109 @@
+"""The OpenAPI document as the API behaves.
+
+FastAPI documents each operation's success; this adds the rest. Every problem response an
+operation can give is listed with its ``application/problem+json`` schema (and
+``Retry-After`` where the client should wait), and who may call is stated as security
+schemes: a staff or admin key (``StaffKey``, a Bearer credential) or a guest's manage token
+(``ManageToken``, the ``X-Manage-Token`` header); public operations need neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+PROBLEM_JSON = "application/problem+json"
+STAFF_KEY = "StaffKey"
+MANAGE_TOKEN = "ManageToken"
+
+DESCRIPTIONS = {
+    400: "the body could not be read at all",
+    401: "no key where one is needed, or an unknown or revoked key",
+    403: "the key does not allow this",
+    404: "unknown, or not the caller's to see",
+    409: "the state of things does not allow it now (no table, a status, a key in use)",
+    410: "the hold expired or was released",
+    422: "the request is not valid; `errors` names the fields",
+    429: "too many public requests (or refused keys) from this client; see Retry-After",
+    503: "the venue is busy or the database away; see Retry-After",
+}
+# What every operation that identifies its caller can answer, whatever it does.
+ANY_CALL = (401, 422, 429, 503)
+
+
+class ProblemField(BaseModel):
+    field: str | None
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: ``type`` is one of the stable codes of the API."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemField] | None = None
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of an operation that may also answer these problems."""
+    return {status: {"description": DESCRIPTIONS[status]} for status in sorted(statuses)}
+
+
+def document(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document, made once."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        _add_problem_schema(schema)
+        for path, item in schema.get("paths", {}).items():
+            for operation in item.values():
+                _problems_as_problem_json(operation)
+                _security(path, operation)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _add_problem_schema(schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    # FastAPI's own shape of a validation error, which this API never sends.
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+
+
+def _problems_as_problem_json(operation: dict[str, Any]) -> None:
+    if "requestBody" in operation:  # any operation with a body may get one it cannot parse
+        operation["responses"].setdefault("400", {"description": DESCRIPTIONS[400]})
+    for status, response in operation.get("responses", {}).items():
+        if int(status) < 400:
+            continue
+        response["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        if int(status) in (429, 503) and "operations" not in operation.get("tags", ()):
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "seconds to wait before trying again",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+
+
+def _security(path: str, operation: dict[str, Any]) -> None:
+    """Who may call: staff only; a booking's guest or its staff; or anyone (no credential,
+    or a key, which lifts the rate limit)."""
+    if "security" not in operation:
+        return
+    if "staff" in operation.get("tags", ()):
+        operation["security"] = [{STAFF_KEY: []}]
+    elif path.startswith("/v1/bookings/{booking_id}"):
+        operation["security"] = [{MANAGE_TOKEN: []}, {STAFF_KEY: []}]
+    else:
+        operation["security"] = [{}, {STAFF_KEY: []}]
