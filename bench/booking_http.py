@@ -53,6 +53,7 @@ from bench.common import console, write_results
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
+from reserve.db.urls import APP_ROLE
 from reserve.db.venues import save_venue
 from reserve.domain.access import Role
 from reserve.services.keys import create_key
@@ -68,7 +69,6 @@ START = date(2026, 12, 7)  # a Monday; bookings go to the weekdays of nine weeks
 POOL_PER_WORKER = 10  # Database's default max_size
 MAX_CONNECTIONS = 100  # the embedded server's
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of /proc/<pid>/stat times
-APP_ROLE = "reserve_app"  # the role the service's connections run as, under row security
 # What pgbench stores as each booking's idempotency record: the size of a real answer.
 RESPONSE_BODY = json.dumps(
     {
@@ -281,15 +281,13 @@ def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float
         f"--log-prefix={prefix}",
         "-h",
         parts["host"],
+        # As the service's connections do: logged in as reserve_app, so row security
+        # applies (the embedded server trusts its socket).
         "-U",
-        parts["user"],
+        APP_ROLE,
         parts["database"],
     ]
-    # As the service's connections do: as reserve_app, so row security applies.
-    env = {**os.environ, "PGOPTIONS": f"-c role={APP_ROLE}"}
-    done = subprocess.run(
-        command, capture_output=True, text=True, cwd=bench.logs, env=env, check=False
-    )
+    done = subprocess.run(command, capture_output=True, text=True, cwd=bench.logs, check=False)
     if done.returncode != 0:
         raise SystemExit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
     tps_line = next(x for x in done.stdout.splitlines() if x.startswith("tps = "))

@@ -224,7 +224,11 @@ def test_the_openapi_document_states_credentials_and_problems(client: TestClient
     assert schemes["ManageToken"]["in"] == "header"
     assert schemes["ManageToken"]["name"] == "X-Manage-Token"
     booking = document["paths"]["/v1/bookings/{booking_id}"]["get"]
-    assert booking["security"] == [{"ManageToken": []}, {"StaffKey": []}]
+    assert booking["security"] == [{"StaffKey": []}, {"ManageToken": []}]
+    staff_only = document["paths"]["/v1/restaurants/{slug}/timeline"]["get"]
+    assert staff_only["security"] == [{"StaffKey": []}]
+    public = document["paths"]["/v1/restaurants/{slug}/availability"]["get"]
+    assert public["security"] == [{}, {"StaffKey": []}]
     headers = [p["name"].lower() for p in booking.get("parameters", []) if p["in"] == "header"]
     assert "x-manage-token" not in headers
     assert "authorization" not in headers

@@ -101,8 +101,8 @@ def _limit(request: Request, wait: int | None) -> None:
         raise RateLimited(f"more than {limit} requests a minute; retry in {wait} s", wait)
 
 
-async def _caller(request: Request, ctx: ContextDep, key: StaffKey, token: ManageToken) -> Caller:
-    return await _identify(request, ctx, key, token, refused_as_guest=False)
+async def _caller(request: Request, ctx: ContextDep, key: StaffKey) -> Caller:
+    return await _identify(request, ctx, key, None, refused_as_guest=False)
 
 
 async def _booking_caller(

@@ -16,8 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 PROBLEM_JSON = "application/problem+json"
-STAFF_KEY = "StaffKey"
-MANAGE_TOKEN = "ManageToken"
+MANAGE_TOKEN = "ManageToken"  # the scheme names are the dependencies' (``api.deps``)
 
 DESCRIPTIONS = {
     400: "the body could not be read at all",
@@ -49,9 +48,22 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = None
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses`` of an operation that may also answer these problems."""
-    return {status: {"description": DESCRIPTIONS[status]} for status in sorted(statuses)}
+    return {
+        status: {"description": DESCRIPTIONS[status]}
+        | ({"headers": RETRY_AFTER} if status in (429, 503) else {})
+        for status in sorted(statuses)
+    }
 
 
 def document(app: FastAPI) -> dict[str, Any]:
@@ -61,10 +73,10 @@ def document(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, summary=app.summary, routes=app.routes
         )
         _add_problem_schema(schema)
-        for path, item in schema.get("paths", {}).items():
+        for item in schema.get("paths", {}).values():
             for operation in item.values():
                 _problems_as_problem_json(operation)
-                _security(path, operation)
+                _security(operation)
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -83,27 +95,19 @@ def _problems_as_problem_json(operation: dict[str, Any]) -> None:
     if "requestBody" in operation:  # any operation with a body may get one it cannot parse
         operation["responses"].setdefault("400", {"description": DESCRIPTIONS[400]})
     for status, response in operation.get("responses", {}).items():
-        if int(status) < 400:
-            continue
-        response["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        if int(status) in (429, 503) and "operations" not in operation.get("tags", ()):
-            response["headers"] = {
-                "Retry-After": {
-                    "description": "seconds to wait before trying again",
-                    "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
-                }
+        if int(status) >= 400:
+            response["content"] = {
+                PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
             }
 
 
-def _security(path: str, operation: dict[str, Any]) -> None:
-    """Who may call: staff only; a booking's guest or its staff; or anyone (no credential,
-    or a key, which lifts the rate limit)."""
-    if "security" not in operation:
+def _security(operation: dict[str, Any]) -> None:
+    """The schemes an operation takes are those its caller dependency declares. A staff
+    operation needs its key, and a booking's own one its token or a staff key; the others
+    take a key (which lifts the rate limit) but need none, which OpenAPI says with an empty
+    requirement."""
+    security = operation.get("security")
+    if security is None or "staff" in operation.get("tags", ()):
         return
-    if "staff" in operation.get("tags", ()):
-        operation["security"] = [{STAFF_KEY: []}]
-    elif path.startswith("/v1/bookings/{booking_id}"):
-        operation["security"] = [{MANAGE_TOKEN: []}, {STAFF_KEY: []}]
-    else:
-        operation["security"] = [{}, {STAFF_KEY: []}]
+    if {MANAGE_TOKEN: []} not in security:
+        operation["security"] = [{}, *security]

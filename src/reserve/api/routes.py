@@ -11,7 +11,7 @@ from reserve.api.problems import problem
 from reserve.api.schemas import Health, RestaurantOut
 from reserve.db import migrations
 from reserve.domain.errors import DatabaseUnavailable
-from reserve.services.management import public_venue
+from reserve.services.venues import find_venue
 
 operations = APIRouter(tags=["operations"])
 public = APIRouter(prefix="/v1", tags=["public"])
@@ -49,4 +49,4 @@ def readyz(database: DatabaseDep) -> Health | JSONResponse:
 def restaurant(slug: str, ctx: ContextDep, caller: CallerDep) -> RestaurantOut:
     """The venue: zones, tables and service periods."""
     del caller  # asked for its rate limit: a public endpoint like the others
-    return RestaurantOut.of(public_venue(ctx, slug))
+    return RestaurantOut.of(find_venue(ctx.database, slug))

@@ -107,17 +107,22 @@ def occupied(
 ) -> list[Taken]:
     """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``):
     table label, window start and end."""
-    rows = conn.execute(
-        OCCUPIED,
-        {
-            "r": restaurant_id,
-            "earliest": start - LONGEST_WINDOW,
-            "start": start,
-            "end": end,
-            "now": now,
-        },
-    ).fetchall()
+    rows = conn.execute(OCCUPIED, _between(restaurant_id, start, end, now)).fetchall()
     return [(row["label"], row["starts"], row["ends"]) for row in rows]
+
+
+def _between(
+    restaurant_id: UUID, start: datetime, end: datetime, now: datetime
+) -> dict[str, object]:
+    """The parameters of a read of ``[start, end)``: window starts are looked up from
+    ``LONGEST_WINDOW`` before it, which ``allocations_start`` serves."""
+    return {
+        "r": restaurant_id,
+        "earliest": start - LONGEST_WINDOW,
+        "start": start,
+        "end": end,
+        "now": now,
+    }
 
 
 def allocate_tables(
@@ -228,14 +233,7 @@ def taken_between(
            AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
          ORDER BY t.label, lower(a.occupied)
         """,
-        {
-            "r": restaurant_id,
-            "tables": list(table_ids),
-            "earliest": start - LONGEST_WINDOW,
-            "start": start,
-            "end": end,
-            "now": now,
-        },
+        {**_between(restaurant_id, start, end, now), "tables": list(table_ids)},
     ).fetchall()
     return [_use(row) for row in rows]
 

@@ -12,7 +12,7 @@ from reserve.domain.errors import DatabaseUnavailable
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def schema_revision(url: str, *, timeout: int = CONNECT_TIMEOUT_SECONDS) -> str | None:
+def probe_revision(url: str, *, timeout: int = CONNECT_TIMEOUT_SECONDS) -> str | None:
     """The migration the database at ``url`` is at; None when it was never migrated.
 
     ``DatabaseUnavailable``, with the driver's first line, when it cannot be read: no answer

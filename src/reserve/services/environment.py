@@ -54,7 +54,7 @@ def _database_checks(settings: Settings) -> list[Check]:
         else f"embedded PostgreSQL in {settings.data_dir / 'postgres'}"
     )
     try:
-        revision = health.schema_revision(database_url(settings))
+        revision = health.probe_revision(database_url(settings))
     except (DatabaseUnavailable, ConfigurationError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return [Check(False, f"database unreachable ({where}): {reason}")]

@@ -50,15 +50,21 @@ def states_of(conn: Connection, restaurant_id: UUID | None) -> list[FlagState]:
     ]
 
 
-def change(conn: Connection, restaurant_id: UUID, changes: Mapping[str, object]) -> None:
+def change(
+    conn: Connection, restaurant_id: UUID, changes: Mapping[str, object]
+) -> dict[str, FlagValue]:
     """Set each named override to its value, or remove it where the value is None; an
-    unknown name or a bad value refuses the whole change."""
+    unknown name or a bad value refuses the whole change. The values as set, by name."""
+    values: dict[str, FlagValue] = {}
     for name, raw in changes.items():
         if raw is None:
             flag(name)  # refuses unknown names
             store.delete_override(conn, restaurant_id, name)
+            values[name] = None
         else:
-            store.put_override(conn, restaurant_id, name, parse_flag_value(name, raw))
+            values[name] = parse_flag_value(name, raw)
+            store.put_override(conn, restaurant_id, name, values[name])
+    return values
 
 
 # --- for operators (the command line): a venue named by its slug -----------------------------
@@ -70,9 +76,7 @@ def flag_states(database: Transactions, slug: str | None) -> list[FlagState]:
 
 
 def set_override(database: Transactions, slug: str, name: str, raw: object) -> FlagValue:
-    value = parse_flag_value(name, raw)
-    database.run(lambda conn: change(conn, _enter(conn, slug), {name: value}))
-    return value
+    return database.run(lambda conn: change(conn, _enter(conn, slug), {name: raw}))[name]
 
 
 def unset_override(database: Transactions, slug: str, name: str) -> bool:

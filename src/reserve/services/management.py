@@ -17,11 +17,6 @@ from reserve.services.flags import FlagState
 from reserve.services.venues import venue_named
 
 
-def public_venue(ctx: Context, slug: str) -> Venue:
-    """The venue as anyone may see it."""
-    return ctx.database.run(lambda conn: venue_named(conn, slug))
-
-
 def venue_flags(ctx: Context, slug: str, caller: Caller) -> list[FlagState]:
     """Every flag: its default, this venue's override, and the value in force."""
 
