@@ -43,7 +43,7 @@ CONFLICTS = Counter(
 )
 HOLDS = Counter(
     "reserve_holds_total",
-    "Holds by event: placed, confirmed, released, expired.",
+    "Holds by event: placed, extended, confirmed, released, expired.",
     ["event"],
 )
 IDEMPOTENT_REPLAYS = Counter(

@@ -39,7 +39,8 @@ from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 PROBLEM_JSON = "application/problem+json"
-# DESIGN section 6's stable codes of client errors, and 405 for a method a route lacks.
+# DESIGN section 6's stable codes of client errors (with the extend route's limit), and 405
+# for a method a route lacks.
 PROBLEM_TYPES = {
     "validation-error",
     "not-found",
@@ -50,6 +51,7 @@ PROBLEM_TYPES = {
     "invalid-transition",
     "idempotency-key-reused",
     "idempotency-key-in-use",
+    "hold-extension-limit",
     "rate-limited",
     "outside-service-hours",
     "party-too-large",

@@ -64,11 +64,12 @@ def test_a_hold_shows_its_tables_window_and_expiry(
 
     assert response.status_code == 201, response.text
     hold = response.json()
-    assert set(hold) == {"id", "tables", "start_at", "end_at", "expires_at"}
+    assert set(hold) == {"id", "tables", "start_at", "end_at", "expires_at", "extensions_left"}
     assert hold["tables"]
     assert hold["start_at"] == "2026-12-07T19:00:00+00:00"
     assert hold["end_at"] == "2026-12-07T20:15:00+00:00"  # a dinner four stays 75 minutes
     assert hold["expires_at"] == "2026-12-01T10:02:00+00:00"  # the clock's now + 120 s
+    assert hold["extensions_left"] == 10
 
 
 def test_a_hold_on_a_full_slot_is_refused(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from reserve.db.database import Connection
 from reserve.db.venues import VenueSaved
 from reserve.domain.venue_document import venue_to_document
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -357,6 +358,31 @@ def test_an_admin_updates_a_venue_from_its_document(
 
     assert response.status_code == 200, response.text
     assert api.get(VENUE).json()["name"] == "The White Horse Inn"
+
+
+def test_an_admin_sets_the_venues_embed_origins_through_its_document(
+    api: TestClient, white_horse: VenueSaved, key_for: KeyFor, admin: Connection
+) -> None:
+    document = white_horse_document()
+    document["embed_origins"] = ["HTTPS://www.thewhitehorse.example"]
+
+    response = api.put(VENUE, json=document, headers=key_for(None))
+
+    assert response.status_code == 200, response.text
+    row = admin.execute("SELECT embed_origins FROM restaurants WHERE slug = 'white-horse'")
+    assert row.fetchone() == {"embed_origins": ["https://www.thewhitehorse.example"]}
+
+
+def test_a_bad_embed_origin_is_refused_naming_it(
+    api: TestClient, white_horse: VenueSaved, key_for: KeyFor, problem: ProblemCheck
+) -> None:
+    document = white_horse_document()
+    document["embed_origins"] = ["https://www.thewhitehorse.example", "javascript:alert(1)"]
+
+    body = problem(api.put(VENUE, json=document, headers=key_for(None)), 422, "validation-error")
+
+    [error] = body["errors"]
+    assert error["message"].startswith("embed_origins[1] 'javascript:alert(1)' is not an origin")
 
 
 def test_a_staff_key_may_not_change_the_venue(

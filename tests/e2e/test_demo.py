@@ -56,6 +56,14 @@ def test_the_demo_serves_the_white_horse_from_nothing(tmp_path: Path) -> None:
         with running(["demo", "--port", str(port)], env, tmp_path / "demo.log", port) as demo:
             demo.wait_until_ready()
 
+            # The first address printed is the booking page, and it is one.
+            first_url = re.search(r"https?://\S+", demo.output())
+            assert first_url is not None
+            assert first_url.group(0) == f"{demo.base_url}/r/white-horse"
+            page = httpx.get(first_url.group(0), timeout=5)
+            assert page.status_code == 200
+            assert "<h1>Book a table at The White Horse</h1>" in page.text
+
             venue = httpx.get(f"{demo.base_url}/v1/restaurants/white-horse", timeout=5).json()
             assert len(venue["zones"]) == 5
             assert len(venue["tables"]) == 40

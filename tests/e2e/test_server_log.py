@@ -59,3 +59,41 @@ def test_capacity_profiling_writes_each_allocations_stage_times_to_the_servers_l
     assert f"allocated {tables} for 2 at white-horse " in lines[0]
     assert "lookahead_ms" in lines[0]
     assert "total_ms" in lines[0]
+
+
+def test_the_servers_log_never_holds_a_manage_token(
+    tmp_path: Path, admin: Connection, database_url: str
+) -> None:
+    """The manage link's token is in its path; at the most verbose log level, visiting the
+    page, a page of it that fails and a wrong token leave no trace of it in the log."""
+    save_venue(admin, read_venue_file(DEMO_VENUE))
+    port = free_port()
+    environ = command_environment(
+        RESERVE_DATABASE_URL=database_url,
+        RESERVE_ENV="test",
+        RESERVE_SECRET_KEY=SECRET,
+        RESERVE_LOG_LEVEL="debug",
+    )
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, environ, tmp_path / "serve.log", port) as server:
+        server.wait_until_ready()
+        booked = httpx.post(
+            f"{server.base_url}/v1/restaurants/white-horse/bookings",
+            json={
+                "party_size": 2,
+                "date": next_monday().isoformat(),
+                "time": "19:00",
+                "guest": {"name": "Ada", "email": "ada@example.com"},
+            },
+            headers={"Idempotency-Key": "log-test"},
+        ).json()
+        token = booked["manage_token"]
+        manage = f"{server.base_url}/b/{booked['id']}/{token}"
+        assert httpx.get(manage).status_code == 200
+        assert httpx.get(manage + "/calendar.ics").status_code == 200
+        assert httpx.post(manage + "/cancel", data={"csrf_token": "x"}).status_code == 403
+        assert httpx.get(f"{server.base_url}/b/{booked['id']}/{token[:-1]}").status_code == 404
+        log = server.output()
+
+    assert token not in log
+    assert token[:12] not in log

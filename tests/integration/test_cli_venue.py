@@ -183,6 +183,49 @@ def test_reimporting_an_edited_document_updates_the_venue_in_place(
     assert counts(admin)["table_adjacency"] == 77
 
 
+def embed_origins(admin: Connection) -> list[str]:
+    row = admin.execute("SELECT embed_origins FROM restaurants WHERE slug = %s", (SLUG,)).fetchone()
+    assert row is not None
+    origins: list[str] = row["embed_origins"]
+    return origins
+
+
+def test_embed_origins_are_stored_lower_cased_exported_and_cleared(
+    cli: Cli, admin: Connection, tmp_path: Path
+) -> None:
+    document = white_horse()
+    document["embed_origins"] = ["https://www.TheWhiteHorse.example", "http://localhost:8080"]
+
+    result = cli("venue", "import", str(write(tmp_path / "embedded.toml", document)))
+
+    assert result.code == 0, result.err
+    assert embed_origins(admin) == ["https://www.thewhitehorse.example", "http://localhost:8080"]
+    exported = tomllib.loads(cli("venue", "export", SLUG).out)
+    assert exported["embed_origins"] == embed_origins(admin)
+
+    cleared = cli("venue", "import", str(DEMO_VENUE))
+
+    assert cleared.code == 0, cleared.err
+    assert embed_origins(admin) == []
+    assert "embed_origins" not in tomllib.loads(cli("venue", "export", SLUG).out)
+
+
+@pytest.mark.usefixtures("imported")
+def test_import_refuses_an_embed_origin_with_a_path_naming_it(
+    cli: Cli, admin: Connection, tmp_path: Path
+) -> None:
+    document = white_horse()
+    document["embed_origins"] = ["https://www.thewhitehorse.example/book"]
+
+    result = cli("venue", "import", str(write(tmp_path / "bad.toml", document)))
+
+    assert result.code == 1
+    assert "embed_origins[0] 'https://www.thewhitehorse.example/book' is not an origin" in (
+        one_line(result.err)
+    )
+    assert embed_origins(admin) == []
+
+
 def malformed(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The document with seven problems at once, and a phrase naming each of them."""
     bad = copy.deepcopy(document)

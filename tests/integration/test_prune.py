@@ -25,7 +25,7 @@ from reserve.services.authorisation import Caller
 from reserve.services.booking import BookingRequest, record_key
 from reserve.services.booking import book as make_booking
 from reserve.services.context import Context
-from reserve.services.holds import place_hold
+from reserve.services.holds import extend_hold, place_hold
 from reserve.services.prune import PruneResult, prune
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -140,6 +140,20 @@ def test_the_application_role_can_prune_every_restaurant_unscoped(
 
     assert result == PruneResult(results_deleted=1, holds_deleted=1)
     assert holds(admin) == {stocked[1]}
+
+
+def test_an_extended_hold_is_pruned_at_its_new_expiry_not_its_first(
+    database: Database, admin: Connection, operator: OperatorDatabase
+) -> None:
+    placed = hold(context_at(database, NOW), 19)  # expires 120 s after NOW
+    extend_hold(context_at(database, NOW + timedelta(seconds=100)), placed)  # now 220 s
+
+    assert prune(operator, NOW + timedelta(seconds=150)) == PruneResult(0, 0)
+    assert holds(admin) == {placed}
+    assert hold_allocations(admin, placed) == 1
+
+    assert prune(operator, NOW + timedelta(seconds=220)) == PruneResult(0, 1)
+    assert holds(admin) == set()
 
 
 def test_nothing_to_prune_removes_nothing(operator: OperatorDatabase, database: Database) -> None:

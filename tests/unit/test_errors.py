@@ -46,7 +46,8 @@ def test_the_docstring_draws_every_error_under_its_own_parent() -> None:
     assert drawn_tree() == actual
 
 
-# DESIGN section 6's stable codes, and those of the service failing rather than the request.
+# DESIGN section 6's stable codes (with the hold's extension limit, of the extend route), and
+# those of the service failing rather than the request.
 STABLE_TYPES = {
     "validation-error",
     "not-found",
@@ -57,6 +58,7 @@ STABLE_TYPES = {
     "invalid-transition",
     "idempotency-key-reused",
     "idempotency-key-in-use",
+    "hold-extension-limit",
     "rate-limited",
     "outside-service-hours",
     "party-too-large",
@@ -84,6 +86,7 @@ def test_every_error_answers_with_a_stable_problem_type(kind: type[errors.Reserv
         (errors.VenueInUse("x"), ("validation-error", 409)),
         (errors.NoAvailability("x"), ("no-availability", 409)),
         (errors.HoldExpired("x"), ("hold-expired", 410)),
+        (errors.HoldExtensionLimit("x"), ("hold-extension-limit", 409)),
         (errors.Busy("x"), ("service-unavailable", 503)),
         (errors.DatabaseUnavailable("x"), ("service-unavailable", 503)),
     ],

@@ -223,6 +223,35 @@ def test_export_writes_only_table_flags_that_differ_from_the_default() -> None:
     assert "active" not in exported["tables"][0]  # type: ignore[index]
 
 
+def test_embed_origins_are_read_lower_cased_in_document_order() -> None:
+    document = small_document()
+    document["embed_origins"] = ["https://www.Corner-Cafe.example", "http://localhost:8080"]
+
+    venue = parse_venue_document(document)
+
+    assert venue.embed_origins == ("https://www.corner-cafe.example", "http://localhost:8080")
+
+
+def test_embed_origins_round_trip_through_the_document_toml_and_json() -> None:
+    document = small_document()
+    document["embed_origins"] = ["https://www.corner-cafe.example", "https://cafe.example:8443"]
+    venue = parse_venue_document(document)
+
+    exported = venue_to_document(venue)
+
+    assert exported["embed_origins"] == document["embed_origins"]
+    assert parse_venue_document(exported) == venue
+    assert load_venue_toml(tomli_w.dumps(exported)) == venue
+    assert parse_venue_document(json.loads(json.dumps(exported))) == venue
+
+
+def test_no_embed_origins_by_default_and_none_exported() -> None:
+    venue = parse_venue_document(small_document())
+
+    assert venue.embed_origins == ()
+    assert "embed_origins" not in venue_to_document(venue)
+
+
 # Problems -----------------------------------------------------------------------------
 
 
@@ -460,6 +489,53 @@ def test_refuses_settings_below_their_minimum(key: str, value: int, expected: st
     document[key] = value
 
     assert problems_in(document) == [expected]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://www.corner-cafe.example/",
+        "https://www.corner-cafe.example/book",
+        "https://www.corner-cafe.example?embed=1",
+        "https://www.corner-cafe.example#book",
+        "ftp://corner-cafe.example",
+        "corner-cafe.example",
+        "https://*.corner-cafe.example",
+        "https://owner@corner-cafe.example",
+        "https://corner-cafe.example:0",
+        "https://corner-cafe.example:65536",
+        " https://corner-cafe.example",
+        "'self'",
+        "",
+    ],
+)
+def test_refuses_an_embed_origin_that_is_not_scheme_host_and_port(origin: str) -> None:
+    document = small_document()
+    document["embed_origins"] = ["https://www.corner-cafe.example", origin]
+
+    (problem,) = problems_in(document)
+
+    assert problem.startswith(f"embed_origins[1] {origin!r} is not an origin: ")
+
+
+def test_refuses_embed_origins_that_are_not_an_array_of_strings() -> None:
+    document = small_document()
+    document["embed_origins"] = "https://www.corner-cafe.example"
+
+    assert problems_in(document) == ["embed_origins must be an array of origins, not a string"]
+
+    document["embed_origins"] = [443]
+
+    assert problems_in(document) == ["embed_origins[0] must be a string, not an integer"]
+
+
+def test_refuses_an_embed_origin_repeated_in_another_case() -> None:
+    document = small_document()
+    document["embed_origins"] = ["https://cafe.example", "HTTPS://Cafe.Example"]
+
+    assert problems_in(document) == [
+        "embed_origins[1] 'HTTPS://Cafe.Example' repeats embed_origins[0]"
+    ]
 
 
 def test_refuses_a_buffer_above_twelve_hours() -> None:
@@ -752,6 +828,12 @@ SLUGS = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
 # Any text PostgreSQL can store: everything but the NUL character.
 STORABLE = st.characters(exclude_characters="\x00")
 WORDS = st.text(STORABLE, min_size=1, max_size=12).filter(str.strip)
+ORIGINS = st.builds(
+    lambda scheme, host, port: f"{scheme}://{host}" + ("" if port is None else f":{port}"),
+    st.sampled_from(["http", "https"]),
+    st.from_regex(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8}){0,2}", fullmatch=True),
+    st.none() | st.integers(1, 65535),
+)
 
 
 @st.composite
@@ -817,6 +899,7 @@ def venues(draw: st.DrawFn) -> Venue:
         booking_horizon_days=draw(st.integers(1, 365)),
         lead_time_minutes=draw(st.integers(0, 1440)),
         max_covers_per_slot=draw(st.none() | st.integers(1, 500)),
+        embed_origins=tuple(draw(st.lists(ORIGINS, max_size=3, unique=True))),
         zones=tuple(Zone(key, draw(WORDS)) for key in zone_keys),
         tables=tuple(floor),
         adjacency=frozenset(adjacency),

@@ -9,15 +9,17 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reserve
-from reserve import metrics
+from reserve import metrics, web
 from reserve.api import bookings, openapi, problems, staff
 from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
@@ -28,6 +30,7 @@ from reserve.services.keys import Principals
 from reserve.services.pending import retry_pending
 from reserve.services.prune import prune
 from reserve.services.venue_state import VenueStates
+from reserve.web.pages import STATIC
 
 log = logging.getLogger("reserve.api")
 # Label values must stay few: anything else a client sends counts as OTHER.
@@ -73,6 +76,8 @@ def create_app(
     app.include_router(public)
     app.include_router(bookings.router)
     app.include_router(staff.router)
+    app.include_router(web.router)
+    app.mount("/static", Assets(directory=STATIC), name="static")
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:  # on the event loop: scrapes never queue for a thread
@@ -109,6 +114,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
         metrics.UP.set(0)
         database.close()
+
+
+class Assets(StaticFiles):
+    """The pages' own CSS and script. Their URLs name their content (``?v=``), so browsers
+    may keep them for a year."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class RequestTimer:

@@ -19,6 +19,7 @@ from reserve.api.schemas import (
     BookingIn,
     BookingOut,
     BookingPatch,
+    HoldDetailsOut,
     HoldIn,
     HoldOut,
     SlotOut,
@@ -68,6 +69,23 @@ def place_hold(slug: str, body: HoldIn, ctx: ContextDep, caller: CallerDep) -> H
     del caller
     hold = holds.place_hold(ctx, slug, body.party_size, body.date, clock_time(body.time), body.zone)
     return HoldOut.of(hold)
+
+
+@router.get("/holds/{hold_id}", responses=problems(*ANY_CALL, 404))
+def get_hold(hold_id: UUID, ctx: ContextDep, caller: CallerDep) -> HoldDetailsOut:
+    """The hold, to whoever has its id: party, date and time, tables, expiry, how many
+    more extensions it may have, and whether it has expired (until it is purged)."""
+    del caller
+    return HoldDetailsOut.of_view(holds.get_hold(ctx, hold_id))
+
+
+@router.post("/holds/{hold_id}/extend", responses=problems(*ANY_CALL, 404, 409, 410))
+def extend_hold(hold_id: UUID, ctx: ContextDep, caller: CallerDep) -> HoldOut:
+    """More time for a guest who needs it (WCAG 2.2.1): the hold expires the venue's hold
+    time from now, counted afresh. A limited number of times (``extensions_left``; then 409
+    ``hold-extension-limit``); an expired hold is 410 ``hold-expired``."""
+    del caller
+    return HoldOut.of(holds.extend_hold(ctx, hold_id))
 
 
 @router.delete("/holds/{hold_id}", status_code=204, responses=problems(*ANY_CALL, 404))

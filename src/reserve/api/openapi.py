@@ -23,7 +23,10 @@ DESCRIPTIONS = {
     401: "no key where one is needed, or an unknown or revoked key",
     403: "the key does not allow this",
     404: "unknown, or not the caller's to see",
-    409: "the state of things does not allow it now (no table, a status, a key in use)",
+    409: (
+        "the state of things does not allow it now (no table, a status, a key in use, "
+        "a hold extended as often as it may be)"
+    ),
     410: "the hold expired or was released",
     422: "the request is not valid; `errors` names the fields",
     429: "too many public requests (or refused keys) from this client; see Retry-After",

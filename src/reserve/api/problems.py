@@ -37,6 +37,7 @@ PROBLEMS: dict[type[e.ReserveError], tuple[str, int]] = {
     e.NoAvailability: ("no-availability", 409),
     e.InvalidTransition: ("invalid-transition", 409),
     e.IdempotencyKeyInUse: ("idempotency-key-in-use", 409),
+    e.HoldExtensionLimit: ("hold-extension-limit", 409),
     e.IdempotencyKeyReused: ("idempotency-key-reused", 422),
     e.HoldExpired: ("hold-expired", 410),
     e.RateLimited: ("rate-limited", 429),

@@ -13,7 +13,7 @@ from reserve.domain.booking import Booking, Source, Status
 from reserve.domain.venue import Venue
 from reserve.services.blocks import Block
 from reserve.services.floor import TableDay
-from reserve.services.holds import Hold
+from reserve.services.holds import Hold, HoldView
 
 
 class ZoneOut(BaseModel):
@@ -122,6 +122,9 @@ class HoldOut(BaseModel):
     start_at: Instant
     end_at: Instant
     expires_at: Instant
+    extensions_left: int = Field(
+        ge=0, description="How many more times POST /v1/holds/{id}/extend may extend it."
+    )
 
     @classmethod
     def of(cls, hold: Hold) -> HoldOut:
@@ -131,6 +134,33 @@ class HoldOut(BaseModel):
             start_at=hold.start_at.isoformat(),
             end_at=hold.end_at.isoformat(),
             expires_at=hold.expires_at.isoformat(),
+            extensions_left=hold.extensions_left,
+        )
+
+
+class HoldDetailsOut(HoldOut):
+    """A hold as its guest's page needs it: what it holds, for whom, and how long."""
+
+    restaurant: str
+    party_size: int
+    date: dt.date
+    time: str
+    expired: bool = Field(description="Past expires_at by the server's clock.")
+
+    @classmethod
+    def of_view(cls, hold: HoldView) -> HoldDetailsOut:
+        return cls(
+            id=hold.id,
+            restaurant=hold.restaurant,
+            party_size=hold.party_size,
+            date=hold.day,
+            time=f"{hold.local_time:%H:%M}",
+            tables=list(hold.tables),
+            start_at=hold.start_at.isoformat(),
+            end_at=hold.end_at.isoformat(),
+            expires_at=hold.expires_at.isoformat(),
+            extensions_left=hold.extensions_left,
+            expired=hold.expired,
         )
 
 

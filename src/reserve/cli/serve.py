@@ -163,6 +163,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     )
     base = f"http://{host}:{port}"
     console.print(f"[bold]{venue.name}[/bold] is open for bookings.", highlight=False)
+    console.print(f"  book       {base}/r/{venue.slug}", highlight=False)
     console.print(f"  venue      {base}/v1/restaurants/{venue.slug}", highlight=False)
     console.print(f"  API docs   {base}/docs", highlight=False)
     console.print(f"  health     {base}/readyz", highlight=False)

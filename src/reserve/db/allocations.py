@@ -251,3 +251,17 @@ def _use(row: dict[str, Any]) -> TableUse:
         guest_name=row["guest_name"],
         reference=row["reference"],
     )
+
+
+def of_booking(conn: Connection, restaurant_id: UUID, booking_id: UUID) -> list[Taken]:
+    """The windows a booking's tables are taken for: table label, window start and end."""
+    rows = conn.execute(
+        """
+        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
+          FROM allocations a
+          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+         WHERE a.restaurant_id = %s AND a.booking_id = %s
+        """,
+        (restaurant_id, booking_id),
+    ).fetchall()
+    return [(row["label"], row["starts"], row["ends"]) for row in rows]

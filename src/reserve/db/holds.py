@@ -23,6 +23,7 @@ class StoredHold:
     end_at: datetime
     expires_at: datetime
     table_ids: tuple[UUID, ...]
+    extensions: int  # how often the guest has extended it
 
 
 def restaurant_of(conn: Connection, hold_id: UUID) -> UUID | None:
@@ -64,18 +65,22 @@ def insert_hold(
     )
 
 
-def get_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> StoredHold | None:
-    """A hold and its tables, locked until the transaction ends."""
-    row = conn.execute(
-        """
-        SELECT h.*, coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id)
-                                FROM allocations a
-                               WHERE a.restaurant_id = h.restaurant_id AND a.hold_id = h.id),
-                             '{}') AS table_ids
-          FROM holds h WHERE h.restaurant_id = %s AND h.id = %s FOR UPDATE
-        """,
-        (restaurant_id, hold_id),
-    ).fetchone()
+_HOLD = """
+    SELECT h.*, coalesce((SELECT array_agg(a.table_id ORDER BY a.table_id)
+                            FROM allocations a
+                           WHERE a.restaurant_id = h.restaurant_id AND a.hold_id = h.id),
+                         '{}') AS table_ids
+      FROM holds h WHERE h.restaurant_id = %s AND h.id = %s
+"""
+
+
+def get_hold(
+    conn: Connection, restaurant_id: UUID, hold_id: UUID, *, lock: bool = True
+) -> StoredHold | None:
+    """A hold and its tables; with ``lock`` (the default), locked until the transaction
+    ends, so that confirming, extending and purging it take turns."""
+    query = _HOLD + " FOR UPDATE" if lock else _HOLD
+    row = conn.execute(query, (restaurant_id, hold_id)).fetchone()
     if row is None:
         return None
     return StoredHold(
@@ -87,7 +92,19 @@ def get_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID) -> StoredHold
         end_at=row["end_at"],
         expires_at=row["expires_at"],
         table_ids=tuple(row["table_ids"]),
+        extensions=row["extensions"],
     )
+
+
+def extend_hold(conn: Connection, restaurant_id: UUID, hold_id: UUID, expires_at: datetime) -> int:
+    """Move the hold's expiry to ``expires_at`` and count the extension: the count after."""
+    row = conn.execute(
+        "UPDATE holds SET expires_at = %s, extensions = extensions + 1"
+        " WHERE restaurant_id = %s AND id = %s RETURNING extensions",
+        (expires_at, restaurant_id, hold_id),
+    ).fetchone()
+    assert row is not None  # the caller holds the row's lock
+    return int(row["extensions"])
 
 
 def hand_hold_to_booking(

@@ -3,6 +3,7 @@ path caches about it (its version, the ids behind its labels and keys)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -59,3 +60,16 @@ def zone_ids(conn: Connection, restaurant_id: UUID) -> dict[str, UUID]:
         "SELECT id, key FROM zones WHERE restaurant_id = %s", (restaurant_id,)
     ).fetchall()
     return {row["key"]: row["id"] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    slug: str
+    name: str
+    timezone: str
+
+
+def directory(conn: Connection) -> list[Listed]:
+    """Every venue guests may book, by name (read across tenants)."""
+    rows = conn.execute("SELECT slug, name, timezone FROM reserve_venue_directory()").fetchall()
+    return [Listed(row["slug"], row["name"], row["timezone"]) for row in rows]

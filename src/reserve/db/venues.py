@@ -59,9 +59,9 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
         """
         INSERT INTO restaurants (id, slug, name, timezone, slot_interval_minutes,
             hold_ttl_seconds, buffer_minutes, max_online_party_size, booking_horizon_days,
-            lead_time_minutes, max_covers_per_slot)
+            lead_time_minutes, max_covers_per_slot, embed_origins)
         VALUES (%(id)s, %(slug)s, %(name)s, %(timezone)s, %(slot)s, %(ttl)s, %(buffer)s,
-            %(online)s, %(horizon)s, %(lead)s, %(pacing)s)
+            %(online)s, %(horizon)s, %(lead)s, %(pacing)s, %(origins)s::text[])
         ON CONFLICT (id) DO UPDATE SET
             name = excluded.name, timezone = excluded.timezone,
             slot_interval_minutes = excluded.slot_interval_minutes,
@@ -71,6 +71,7 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
             booking_horizon_days = excluded.booking_horizon_days,
             lead_time_minutes = excluded.lead_time_minutes,
             max_covers_per_slot = excluded.max_covers_per_slot,
+            embed_origins = excluded.embed_origins,
             updated_at = now()
         """,
         {
@@ -85,6 +86,7 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
             "horizon": venue.booking_horizon_days,
             "lead": venue.lead_time_minutes,
             "pacing": venue.max_covers_per_slot,
+            "origins": list(venue.embed_origins),
         },
     )
 
@@ -316,6 +318,7 @@ def load_venue(conn: Connection, restaurant_id: UUID) -> Venue:
         booking_horizon_days=restaurant["booking_horizon_days"],
         lead_time_minutes=restaurant["lead_time_minutes"],
         max_covers_per_slot=restaurant["max_covers_per_slot"],
+        embed_origins=tuple(restaurant["embed_origins"]),
         zones=tuple(Zone(**row) for row in zones),
         tables=tuple(Table(**row) for row in tables),
         adjacency=frozenset(frozenset((row["first"], row["second"])) for row in pairs),

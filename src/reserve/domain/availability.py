@@ -5,9 +5,9 @@ would read, so availability and booking cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from reserve.domain.allocator import Occupancy, Outlook, Policy, Request, is_available
 from reserve.domain.errors import TooFarAhead, TooLate
@@ -87,3 +87,18 @@ def availability(
         )
         for offered in offered_times(venue, day, party_size)
     ]
+
+
+def nearest_free(
+    slots: Sequence[SlotAvailability], around: time, count: int
+) -> list[SlotAvailability]:
+    """Up to ``count`` free starts nearest to ``around`` (earlier first on a tie), in time
+    order."""
+    wanted = around.hour * 60 + around.minute
+
+    def distance(slot: SlotAvailability) -> tuple[int, int]:
+        minute = slot.offered.local_time.hour * 60 + slot.offered.local_time.minute
+        return abs(minute - wanted), minute
+
+    free = sorted((slot for slot in slots if slot.available), key=distance)[:count]
+    return sorted(free, key=lambda slot: slot.offered.local_time)

@@ -16,7 +16,8 @@
     │   ├── VenueInUse            a venue change that would drop tables still booked
     │   ├── NoAvailability        no table for that party at that time
     │   ├── InvalidTransition     a status change the lifecycle does not allow
-    │   └── IdempotencyKeyInUse   the first request with this key is still running
+    │   ├── IdempotencyKeyInUse   the first request with this key is still running
+    │   └── HoldExtensionLimit    the hold was extended as often as it may be
     ├── IdempotencyKeyReused      the key was used for a different request
     ├── HoldExpired               the hold expired or was released
     ├── RateLimited               too many requests from one client
@@ -116,6 +117,11 @@ class InvalidTransition(Conflict):
 
 class IdempotencyKeyInUse(Conflict):
     pass
+
+
+class HoldExtensionLimit(Conflict):
+    """A hold already extended ``MAX_HOLD_EXTENSIONS`` times; it still stands until it
+    expires."""
 
 
 class IdempotencyKeyReused(ReserveError):

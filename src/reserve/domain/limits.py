@@ -1,6 +1,7 @@
 """The limits of what a venue may be: the schema's CHECK constraints, as the venue
 document's reader checks them first, so that an import is refused with every problem
-named instead of failing at the database.
+named instead of failing at the database. And how often a hold may be extended, which
+the schema bounds too (``holds_extensions``).
 
 ``tests/integration/test_schema_limits.py`` walks the schema's CHECK constraints and
 tries each limit here against the database, so the two cannot drift apart.
@@ -21,3 +22,7 @@ ZONE_NAME_LENGTH = 80
 TABLE_LABEL_LENGTH = 32
 TABLE_CAPACITY = (1, 1000)
 PARTY_SIZE = (1, 1000)
+
+# A guest who needs more time extends their hold this many times at most (WCAG 2.2.1 asks
+# for at least ten), each time to the venue's full hold_ttl_seconds from then.
+MAX_HOLD_EXTENSIONS = 10

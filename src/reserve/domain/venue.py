@@ -81,6 +81,9 @@ class Venue:
     booking_horizon_days: int = 90
     lead_time_minutes: int = 0
     max_covers_per_slot: int | None = None
+    # Origins (``https://host[:port]``, lower case) of the venue's own website that may
+    # frame its booking page: the pages' Content-Security-Policy frame-ancestors.
+    embed_origins: tuple[str, ...] = ()
     zones: tuple[Zone, ...] = ()
     tables: tuple[Table, ...] = ()
     adjacency: frozenset[frozenset[str]] = field(default_factory=frozenset)

@@ -88,6 +88,8 @@ def venue_to_document(venue: Venue) -> dict[str, object]:
     }
     if venue.max_covers_per_slot is not None:
         document["max_covers_per_slot"] = venue.max_covers_per_slot
+    if venue.embed_origins:
+        document["embed_origins"] = list(venue.embed_origins)
     document["adjacent"] = [[first, second] for first, second in venue.adjacent_pairs()]
     document["services"] = {service.name: _service_document(service) for service in venue.services}
     document["periods"] = [_period_document(period) for period in venue.periods]

@@ -13,16 +13,31 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reserve.domain import limits
-from reserve.domain.document_reading import ABSENT, Entry, Section, array_of_tables, repeats
+from reserve.domain.document_reading import (
+    ABSENT,
+    Entry,
+    Section,
+    array_of_tables,
+    describe,
+    repeats,
+)
 from reserve.domain.timetable_reading import MINUTES_PER_DAY
 from reserve.domain.venue import Table, Venue, Zone
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# An origin as browsers send it and frame-ancestors matches it: http or https, a host name
+# (or IPv4 address) and an optional port, nothing after. Matched once lower-cased.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ORIGIN = re.compile(
+    rf"(?P<scheme>https?)://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[0-9]{{1,5}}))?"
+)
+_HOST_LENGTH = 253
+_PORTS = range(1, 65536)
 
 _SETTING_KEYS = frozenset(
     {"slug", "name", "timezone", "slot_interval_minutes", "hold_ttl_seconds", "buffer_minutes"}
     | {"max_online_party_size", "booking_horizon_days", "lead_time_minutes"}
-    | {"max_covers_per_slot"}
+    | {"max_covers_per_slot", "embed_origins"}
 )
 TOP_LEVEL_KEYS = _SETTING_KEYS | {"adjacent", "services", "periods", "zones", "tables", "closures"}
 _ZONE_KEYS = frozenset({"key", "name"})
@@ -57,6 +72,7 @@ def read_settings(top: Entry) -> Venue:
             if "max_covers_per_slot" in top.data
             else None
         ),
+        embed_origins=_embed_origins(top),
     )
     interval = settings.slot_interval_minutes
     # Slots must fall at the same times every day, so the interval has to tile a day.
@@ -80,6 +96,50 @@ def _timezone(top: Entry) -> str:
         except (ZoneInfoNotFoundError, ValueError, OSError):
             top.fail("timezone", f"timezone {name!r} is not an IANA time zone")
     return name
+
+
+def _embed_origins(top: Entry) -> tuple[str, ...]:
+    """The origins that may frame the venue's booking page, lower-cased, in document order."""
+    value = top.value("embed_origins", required=False)
+    if value is ABSENT:
+        return ()
+    if not isinstance(value, list):
+        top.wrong_type("embed_origins", "an array of origins", value)
+        return ()
+    origins: list[str] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(value):
+        where = f"embed_origins[{index}]"
+        if not isinstance(item, str):
+            top.fail("embed_origins", f"{where} must be a string, not {describe(item)}")
+            continue
+        origin = _origin(item)
+        if origin is None:
+            top.fail(
+                "embed_origins",
+                f"{where} {item!r} is not an origin: http:// or https://, a host and an "
+                "optional port, with no path, query or fragment (https://www.example.com)",
+            )
+            continue
+        earlier = repeats(seen, origin, index)
+        if earlier is not None:
+            top.fail("embed_origins", f"{where} {item!r} repeats embed_origins[{earlier}]")
+            continue
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _origin(text: str) -> str | None:
+    """``text`` as an origin, lower-cased; None when it is not one."""
+    match = _ORIGIN.fullmatch(text.lower())
+    if match is None or len(match["host"]) > _HOST_LENGTH:
+        return None
+    port = match["port"]
+    if port is None:
+        return f"{match['scheme']}://{match['host']}"
+    if int(port) not in _PORTS:
+        return None
+    return f"{match['scheme']}://{match['host']}:{int(port)}"
 
 
 def read_zones(top: Entry) -> Section[Zone]:

@@ -1,8 +1,12 @@
 """Holds: tables kept for a party and a time while the guest gives their details.
 
 A hold occupies its tables like a booking until ``expires_at``; booking with its id turns
-it into a booking on the same tables and window. Expired holds block nobody: the booking
-path ignores them and purges a venue's whenever it allocates.
+it into a booking on the same tables and window. A guest who needs more time extends it,
+up to ``MAX_HOLD_EXTENSIONS`` times. Expired holds block nobody: the booking path ignores
+them and purges a venue's whenever it allocates.
+
+The hold's id is a random UUID and is the guest's capability: whoever has it may read,
+extend and release the hold, as whoever placed it could.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from reserve import metrics
 from reserve.db import holds as store
 from reserve.db.database import Connection, scope_to_restaurant
-from reserve.domain.errors import HoldExpired, InvalidRequest, NotFound
+from reserve.domain.errors import HoldExpired, HoldExtensionLimit, InvalidRequest, NotFound
+from reserve.domain.limits import MAX_HOLD_EXTENSIONS
 from reserve.services.context import Context
 from reserve.services.seating import (
     Slot,
@@ -34,6 +40,24 @@ class Hold:
     start_at: datetime
     end_at: datetime
     expires_at: datetime  # in the venue's zone, like the times
+    extensions_left: int  # how many more times the guest may extend it
+
+
+@dataclass(frozen=True, slots=True)
+class HoldView:
+    """A hold as its guest's page shows it; the times in the venue's zone."""
+
+    id: UUID
+    restaurant: str  # the venue's slug
+    party_size: int
+    day: date
+    local_time: time
+    tables: tuple[str, ...]
+    start_at: datetime
+    end_at: datetime
+    expires_at: datetime
+    extensions_left: int
+    expired: bool  # by the clock; an expired hold stays readable until it is purged
 
 
 def place_hold(
@@ -72,9 +96,90 @@ def place_hold(
             slot.start_at,
             slot.end_at,
             expires_at.astimezone(slot.start_at.tzinfo),
+            MAX_HOLD_EXTENSIONS,
         )
 
     return ctx.database.run(work)
+
+
+def extend_hold(ctx: Context, hold_id: UUID) -> Hold:
+    """Give the guest time again: the hold now expires ``hold_ttl_seconds`` (the venue's)
+    from now. The countdown starts again at its full length rather than adding to what was
+    left, and never ends sooner than it did. A hold may be extended ``MAX_HOLD_EXTENSIONS``
+    times; after that ``HoldExtensionLimit``, and the hold stands until it expires.
+
+    An expired hold is ``HoldExpired`` whether or not it has been purged yet (when found
+    gone after its restaurant was, it expired or was released a moment ago); an id that
+    never was a hold, or whose hold was purged, is ``NotFound``.
+
+    The hold's row is locked before the clock is read, so extending, confirming and purging
+    one hold take turns: a booking that purges expired holds waits for the extension, then
+    finds the hold live. No day lock is needed: the tables stay the hold's throughout.
+    """
+
+    def work(conn: Connection) -> Hold:
+        restaurant_id = store.restaurant_of(conn, hold_id)
+        if restaurant_id is None:
+            raise NotFound("no such hold")
+        state = ctx.venues.of(conn, restaurant_id)
+        hold = store.get_hold(conn, restaurant_id, hold_id)
+        now = ctx.clock()
+        if hold is None or hold.expires_at <= now:
+            raise HoldExpired("the hold has expired or was released; search again")
+        zone = ZoneInfo(state.venue.timezone)
+        if hold.extensions >= MAX_HOLD_EXTENSIONS:
+            raise HoldExtensionLimit(
+                f"the hold was extended {MAX_HOLD_EXTENSIONS} times, as often as it may be; "
+                f"it expires at {hold.expires_at.astimezone(zone):%H:%M:%S}"
+            )
+        expires_at = max(hold.expires_at, now + timedelta(seconds=state.venue.hold_ttl_seconds))
+        extensions = store.extend_hold(conn, restaurant_id, hold_id, expires_at)
+        metrics.HOLDS.labels("extended").inc()
+        return Hold(
+            hold.id,
+            _labels(state, hold.table_ids),
+            hold.start_at.astimezone(zone),
+            hold.end_at.astimezone(zone),
+            expires_at.astimezone(zone),
+            MAX_HOLD_EXTENSIONS - extensions,
+        )
+
+    return ctx.database.run(work)
+
+
+def get_hold(ctx: Context, hold_id: UUID) -> HoldView:
+    """The hold, expired or not (``expired`` says which, by the clock), until it is
+    purged; an unknown or purged one is ``NotFound``."""
+
+    def work(conn: Connection) -> HoldView:
+        restaurant_id = store.restaurant_of(conn, hold_id)
+        if restaurant_id is None:
+            raise NotFound("no such hold")
+        state = ctx.venues.of(conn, restaurant_id)
+        hold = store.get_hold(conn, restaurant_id, hold_id, lock=False)
+        if hold is None:
+            raise NotFound("no such hold")
+        zone = ZoneInfo(state.venue.timezone)
+        return HoldView(
+            id=hold.id,
+            restaurant=state.venue.slug,
+            party_size=hold.party_size,
+            day=hold.day,
+            local_time=hold.local_time,
+            tables=_labels(state, hold.table_ids),
+            start_at=hold.start_at.astimezone(zone),
+            end_at=hold.end_at.astimezone(zone),
+            expires_at=hold.expires_at.astimezone(zone),
+            extensions_left=MAX_HOLD_EXTENSIONS - hold.extensions,
+            expired=hold.expires_at <= ctx.clock(),
+        )
+
+    return ctx.database.run(work)
+
+
+def _labels(state: VenueState, table_ids: tuple[UUID, ...]) -> tuple[str, ...]:
+    """The held tables' labels, sorted as a booking's are."""
+    return tuple(sorted(state.table_labels[table_id] for table_id in table_ids))
 
 
 def release_hold(ctx: Context, hold_id: UUID) -> None:

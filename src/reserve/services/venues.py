@@ -6,8 +6,9 @@ from pathlib import Path
 
 import tomli_w
 
+from reserve.db import restaurants
 from reserve.db.database import Connection, Transactions, scope_to_restaurant
-from reserve.db.restaurants import restaurant_id_for_slug
+from reserve.db.restaurants import Listed, restaurant_id_for_slug
 from reserve.db.venues import VenueSaved, load_venue, save_venue
 from reserve.domain.errors import InvalidRequest, NotFound
 from reserve.domain.venue import Venue
@@ -54,3 +55,8 @@ def find_venue(database: Transactions, slug: str) -> Venue:
 def export_venue(database: Transactions, slug: str) -> str:
     """The venue's document as TOML, which imports back to the same venue."""
     return tomli_w.dumps(venue_to_document(find_venue(database, slug)))
+
+
+def venue_directory(database: Transactions) -> list[Listed]:
+    """Every venue, for the guests' front page."""
+    return database.run(restaurants.directory)

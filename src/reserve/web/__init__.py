@@ -1,0 +1,13 @@
+"""The pages people use: guests book, hold, confirm and manage a table (``guest``,
+``manage``), over the same services as the JSON API. ``pages`` holds what every page
+shares: templates, headers, CSRF, the rate limit and error pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reserve.web import guest, manage
+
+router = APIRouter()
+router.include_router(guest.router)
+router.include_router(manage.router)
