@@ -1,5 +1,6 @@
 """The benchmark's own helpers: the traces, the baseline, the optimum and the checks the
-allocator is measured with, and the CPU meter of the HTTP benchmark."""
+allocator is measured with, the CPU meter of the HTTP benchmark, and how the pages
+benchmark reads a page's files and the server's metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import itertools
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, time, timedelta
 from subprocess import PIPE
 
 import pytest
@@ -15,6 +16,7 @@ from bench.baseline import replay_baseline
 from bench.booking_http import CpuMeter
 from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
 from bench.optimum import replay_repacking, solve_optimum
+from bench.pages import busy_day, growth, median_p99, route_totals, static_urls
 from bench.replay import Seating, check_seating, replay_allocator
 from bench.traces import Trace, TraceRequest, generate_trace
 
@@ -168,3 +170,69 @@ def test_the_cpu_meter_counts_a_process_tree_with_its_exited_children() -> None:
 
     assert burnt >= 0.25
     assert idled < 0.1
+
+
+def test_the_pages_busy_day_is_the_next_monday_even_from_a_monday() -> None:
+    for offset in range(7):
+        today = date(2026, 12, 1) + timedelta(days=offset)
+        day = busy_day(today)
+        assert day.weekday() == 0
+        assert 1 <= (day - today).days <= 7
+
+
+def test_a_pages_weight_counts_each_linked_static_file_once() -> None:
+    html = (
+        '<link rel="icon" href="/static/favicon.svg?v=1" type="image/svg+xml">'
+        '<link rel="stylesheet" href="/static/site.css?v=2">'
+        '<script src="/static/booking.js?v=3" defer></script>'
+        '<a href="/r/white-horse">not a file</a><link href="/static/site.css?v=2">'
+    )
+    assert static_urls(html) == [
+        "/static/favicon.svg?v=1",
+        "/static/site.css?v=2",
+        "/static/booking.js?v=3",
+    ]
+
+
+EXPOSITION = """\
+# HELP reserve_request_seconds HTTP request latency by route template, method and status class.
+# TYPE reserve_request_seconds histogram
+reserve_request_seconds_bucket{le="0.01",method="GET",route="/r/{slug}",status="2xx"} 2.0
+reserve_request_seconds_bucket{le="+Inf",method="GET",route="/r/{slug}",status="2xx"} 3.0
+reserve_request_seconds_count{method="GET",route="/r/{slug}",status="2xx"} 3.0
+reserve_request_seconds_sum{method="GET",route="/r/{slug}",status="2xx"} 0.06
+reserve_request_seconds_count{method="GET",route="/r/{slug}",status="4xx"} 1.0
+reserve_request_seconds_sum{method="GET",route="/r/{slug}",status="4xx"} 0.01
+reserve_request_seconds_count{method="GET",route="/metrics",status="2xx"} 9.0
+reserve_request_seconds_sum{method="GET",route="/metrics",status="2xx"} 0.02
+# HELP reserve_allocation_seconds Time the allocator took to choose tables for one request.
+# TYPE reserve_allocation_seconds histogram
+reserve_allocation_seconds_count 5.0
+reserve_allocation_seconds_sum 0.5
+"""
+
+
+def test_the_servers_time_per_route_adds_up_every_status_of_the_request_histogram() -> None:
+    totals = route_totals(EXPOSITION)
+    assert set(totals) == {"/r/{slug}", "/metrics"}
+    seconds, count = totals["/r/{slug}"]
+    assert seconds == pytest.approx(0.07)
+    assert count == 4
+
+
+def test_the_servers_time_for_a_request_is_the_growth_of_its_routes_sum() -> None:
+    before = {"/r/{slug}": (0.07, 4)}
+    after = {"/r/{slug}": (0.085, 5), "/b/{booking_id}/{token}": (0.01, 1)}
+    seconds, count = growth(before, after, "/r/{slug}")
+    assert (seconds, count) == (pytest.approx(0.015), 1)
+    assert growth(before, after, "/b/{booking_id}/{token}") == (0.01, 1)
+    assert growth(before, after, "/") == (0.0, 0)
+
+
+def test_median_and_p99_of_a_hundred_samples() -> None:
+    samples = [float(n) for n in range(1, 101)]
+    middle, p99 = median_p99(samples)
+    assert middle == 50.5
+    assert p99 == pytest.approx(99.01)
+    assert median_p99([]) == (0.0, 0.0)
+    assert median_p99([4.0]) == (4.0, 4.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
@@ -21,6 +22,7 @@ from reserve.domain.timing import (
     check_booking_window,
     offered_time,
     offered_times,
+    opens_on,
     service_for,
 )
 from reserve.domain.venue import Closure, Service, ServicePeriod, TurnBand, Venue
@@ -511,3 +513,13 @@ def test_offered_time_accepts_exactly_the_offered_times(case: tuple[Venue, date,
         else:
             with pytest.raises(OutsideServiceHours):
                 offered_time(venue, day, start, party_size)
+
+
+def test_the_calendars_open_days_are_the_days_with_offered_starts() -> None:
+    venue = white_horse()
+    closed = Closure(date(2026, 12, 25), "Christmas Day")
+    venue = replace(venue, closures=(closed,))
+    for offset in range(60):
+        day = date(2026, 12, 1) + timedelta(days=offset)
+        assert opens_on(venue, day) == bool(offered_times(venue, day, 1)), day
+    assert not opens_on(venue, date(2026, 12, 25))  # a Friday, closed for the day
