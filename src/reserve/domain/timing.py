@@ -76,6 +76,14 @@ def offered_times(venue: Venue, day: date, party_size: int) -> list[OfferedTime]
     return offers
 
 
+def opens_on(venue: Venue, day: date) -> bool:
+    """Whether the venue has a service period on ``day`` and no closure: a cheap test of
+    what ``offered_times`` would find, for a calendar of open and closed days."""
+    return _closure_reason(venue, day) is None and any(
+        day.isoweekday() in period.weekdays for period in venue.periods
+    )
+
+
 def offered_time(venue: Venue, day: date, local_time: time, party_size: int) -> OfferedTime:
     """The offer for one requested start; ``OutsideServiceHours`` says why it is not offered.
 

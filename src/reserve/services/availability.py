@@ -18,7 +18,7 @@ from reserve.domain.availability import (
     nearest_free,
 )
 from reserve.domain.booking import Booking, Status
-from reserve.domain.timing import offered_times
+from reserve.domain.timing import opens_on
 from reserve.domain.venue import Venue
 from reserve.services.context import Context
 from reserve.services.seating import check_day, check_party, check_zone, day_span
@@ -41,7 +41,7 @@ class BookingWindow:
     last_day: date  # the end of the booking horizon
 
     def open_on(self, day: date) -> bool:
-        return bool(offered_times(self.venue, day, 1))
+        return opens_on(self.venue, day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +95,11 @@ def alternatives(
     around: time,
     *,
     moving: Booking | None = None,
+    same_day: list[SlotAvailability] | None = None,
 ) -> Alternatives:
     """The free starts nearest ``around`` on ``day``, and the next days (within the booking
-    horizon and two weeks) with a free start, each with its nearest ones."""
+    horizon and two weeks) with a free start, each with its nearest ones. ``same_day`` is
+    the day's availability when the caller has just read it."""
 
     def work(conn: Connection) -> Alternatives:
         state = ctx.venues.scoped(conn, slug)
@@ -105,7 +107,9 @@ def alternatives(
         now = ctx.clock()
         today = now.astimezone(ZoneInfo(state.venue.timezone)).date()
         last = today + timedelta(days=state.venue.booking_horizon_days)
-        same = _day(ctx, conn, state, day, party_size, None, now, moving)
+        same = same_day
+        if same is None:
+            same = _day(ctx, conn, state, day, party_size, None, now, moving)
         others: list[OtherDay] = []
         later = max(day, today - timedelta(days=1))
         for offset in range(1, DAYS_SEARCHED + 1):

@@ -168,7 +168,7 @@ def _choose(request: Request, slug: str, party: int, day: date, wanted: time | N
         wanted is not None and (wanted_slot is None or not wanted_slot.available)
     ):
         around = wanted or (slots[len(slots) // 2].offered.local_time if slots else time(19))
-        others = alternatives(ctx, slug, day, party, around)
+        others = alternatives(ctx, slug, day, party, around, same_day=slots)
     return Choice(party, day, wanted, slots, others)
 
 
@@ -238,6 +238,28 @@ async def hold_page(request: Request, slug: str, hold_id: str) -> Response:
     return await _details_page(request, slug, _uuid(hold_id), embedded(request), Form({}))
 
 
+def _hold_gone(request: Request, window: BookingWindow, embed: bool) -> Response:
+    """A hold asked for again once gone: back (or resend) after booking, or let go."""
+    return render(
+        request,
+        "error.html",
+        {
+            "venue": window.venue,
+            "embed": embed,
+            "heading": "We could not find that hold",
+            "detail": "It has been booked, let go, or its time ran out. If you booked it, "
+            "your booking stands: the link on its confirmation shows it. Otherwise, choose "
+            "a time again.",
+            "status": "Not Found",
+            "next_url": venue_url(window.venue.slug, embed),
+            "next_label": "Choose a time",
+        },
+        status=404,
+        frame_origins=window.venue.embed_origins,
+        private=True,
+    )
+
+
 async def _details_page(
     request: Request,
     slug: str,
@@ -250,7 +272,10 @@ async def _details_page(
 ) -> Response:
     ctx = context_of(request)
     window = await run_in_threadpool(booking_window, ctx, slug)
-    hold = await run_in_threadpool(get_hold, ctx, hold_id)
+    try:
+        hold = await run_in_threadpool(get_hold, ctx, hold_id)
+    except NotFound:  # booked, let go, or purged once expired
+        return _hold_gone(request, window, embed)
     if hold.restaurant != slug:
         raise NotFound("no such hold")
     if hold.expired:
@@ -279,6 +304,15 @@ async def _details_page(
         frame_origins=window.venue.embed_origins,
         private=True,
     )
+
+
+def _spoken(seconds: int) -> str:
+    """A time left as the page's script says it: "2 minutes", "1 minute 30 seconds"."""
+    if seconds >= 120:
+        return f"{-(-seconds // 60)} minutes"
+    if seconds >= 60:
+        return "1 minute" + (f" {seconds - 60} seconds" if seconds > 60 else "")
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 def _warning(ttl: int) -> int:
@@ -325,11 +359,11 @@ async def extend(request: Request, slug: str, hold_id: str) -> Response:
     notice = None
     try:
         extended = await run_in_threadpool(extend_hold, ctx, held)
-        minutes = round((extended.expires_at - ctx.clock()).total_seconds() / 60)
-        notice = f"Done: we are holding the table for another {minutes} minutes."
+        left = round((extended.expires_at - ctx.clock()).total_seconds())
+        notice = f"Done: we are holding the table for another {_spoken(left)}."
     except HoldExtensionLimit:
         notice = "This hold cannot be extended again. Please send your details now."
-    except HoldExpired:
+    except (HoldExpired, NotFound):
         pass  # the details page explains
     return await _details_page(request, slug, held, embed, Form.of(data), notice=notice)
 

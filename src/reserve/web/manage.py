@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from reserve.domain.availability import SlotAvailability
 from reserve.domain.booking import CHANGEABLE, Booking, Status
 from reserve.domain.errors import InvalidRequest, NoAvailability, NotFound
 from reserve.domain.venue import Venue
@@ -28,6 +29,7 @@ from reserve.services.availability import (
     day_availability,
 )
 from reserve.services.changes import Change, cancel, get_booking, modify
+from reserve.services.context import Context
 from reserve.web import forms
 from reserve.web.calendar import booking_calendar
 from reserve.web.forms import Form
@@ -160,7 +162,7 @@ async def _change_page(
     party = forms.party_size(form, largest) or booking.party_size
     day = forms.day(form, window.first_day, window.last_day) or booking.day
     wanted = forms.clock(form)
-    slots: list[Any] = []
+    slots: list[SlotAvailability] = []
     others: Alternatives | None = None
     try:
         slots = await run_in_threadpool(
@@ -171,7 +173,7 @@ async def _change_page(
         if not any(s.available for s in slots) or (
             wanted is not None and (wanted_slot is None or not wanted_slot.available)
         ):
-            others = await run_in_threadpool(_alternatives, ctx, booking, day, party, around)
+            others = await run_in_threadpool(_alternatives, ctx, booking, day, party, around, slots)
     except InvalidRequest as error:
         form.fail(error.fields[0] if error.fields else "date", error.detail)
     return _page(
@@ -203,8 +205,15 @@ def _by_day(day: date, others: Alternatives | None) -> list[tuple[date, Any]]:
     return same + [(other.day, other.slots) for other in others.other_days]
 
 
-def _alternatives(ctx: Any, booking: Booking, day: date, party: int, around: time) -> Alternatives:
-    return alternatives(ctx, booking.restaurant, day, party, around, moving=booking)
+def _alternatives(
+    ctx: Context,
+    booking: Booking,
+    day: date,
+    party: int,
+    around: time,
+    slots: list[SlotAvailability],
+) -> Alternatives:
+    return alternatives(ctx, booking.restaurant, day, party, around, moving=booking, same_day=slots)
 
 
 @router.post("/b/{booking_id}/{token}/change")

@@ -69,7 +69,7 @@
   function remaining() { return Math.max(0, Math.round((endsAt - Date.now()) / 1000)); }
   function spoken(seconds) {
     if (seconds >= 120) return Math.ceil(seconds / 60) + " minutes";
-    if (seconds >= 60) return "1 minute " + (seconds - 60) + " seconds";
+    if (seconds >= 60) return "1 minute" + (seconds > 60 ? " " + (seconds - 60) + " seconds" : "");
     return seconds + (seconds === 1 ? " second" : " seconds");
   }
   function tick() {
@@ -121,7 +121,11 @@
           } else if (answer.status === 410) {
             endsAt = Date.now();
             tick();
+          } else if (answer.status === 409) {  // extended as often as it may be
+            warning.textContent = "This hold cannot be extended again. Please send your details now.";
+            extend.textContent = "More time (0 left)";
           } else {
+            extend.disabled = false;
             warning.textContent = answer.body.detail || "The hold could not be extended.";
           }
         })
