@@ -206,3 +206,37 @@ def test_the_pages_assets_are_kept_for_a_year_under_names_of_their_content(
         answer = api.get(asset)
         assert answer.status_code == 200
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_booking_made_in_the_frame_keeps_the_framed_layout_to_its_cancellation(
+    api: TestClient, admin: Connection
+) -> None:
+    origin = "https://www.thewhitehorse.example"
+    save_venue(admin, replace(read_venue_file(DEMO_VENUE), embed_origins=(origin,)))
+    page = api.get("/r/white-horse/embed", params={"party": 2, "date": MONDAY})
+    token = csrf_of(page.text)
+    hold = {"csrf_token": token, "party": "2", "date": MONDAY, "time": "19:00", "embed": "1"}
+    details = api.post("/r/white-horse/hold", data=hold, follow_redirects=False)
+    assert details.headers["location"].endswith("?embed=1")
+    booked = api.post(
+        details.headers["location"],
+        data={**hold, "name": "Ada", "email": "ada@example.com"},
+        follow_redirects=False,
+    )
+    confirmation = api.get(booked.headers["location"])
+    assert "embed=1" in booked.headers["location"]
+    assert 'class="site"' not in confirmation.text
+    assert f"frame-ancestors {origin}" in confirmation.headers["content-security-policy"]
+    cancel_link = re.search(r'href="([^"]+/cancel\?embed=1)"', confirmation.text)
+    assert cancel_link is not None
+    cancel_page = api.get(cancel_link.group(1))
+    assert 'class="site"' not in cancel_page.text
+    form = re.search(r'<form method="post" action="([^"]+)"', cancel_page.text)
+    assert form is not None
+    cancelled = api.post(
+        form.group(1).replace("&amp;", "&"),
+        data={"csrf_token": csrf_of(cancel_page.text)},
+        follow_redirects=False,
+    )
+    assert "embed=1" in cancelled.headers["location"]
+    assert 'class="site"' not in api.get(cancelled.headers["location"]).text

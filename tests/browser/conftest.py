@@ -9,28 +9,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from tests.api.conftest import NOW, UNLIMITED, ManualClock
+from served import Bookings, LoadVenue, Site, serving
+from tests.api.conftest import NOW, ManualClock
 
-from reserve.api.app import create_app
-from reserve.config import PLACEHOLDER_SECRET, Settings
-from reserve.db.database import Connection, Database, OperatorDatabase
+from reserve.config import PLACEHOLDER_SECRET
+from reserve.db.database import Connection, OperatorDatabase
 from reserve.db.venues import save_venue
 from reserve.domain.access import Role
 from reserve.domain.venue import Venue
-from reserve.services.context import Context
 from reserve.services.keys import create_key
-from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -77,59 +70,6 @@ def browser(chromium_path: str) -> Iterator[Any]:
         launched.close()
 
 
-@dataclass
-class Site:
-    """The app as a browser reaches it, and the clock its use cases read."""
-
-    url: str
-    clock: ManualClock
-    app: Any
-
-    def at(self, path: str) -> str:
-        return self.url + path
-
-
-def _free_port() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextmanager
-def serving(database_url: str, clock: ManualClock, **settings: Any) -> Iterator[Site]:
-    config = Settings(
-        database_url=database_url,
-        env="test",
-        secret_key=PLACEHOLDER_SECRET,
-        public_rate_limit=settings.pop("public_rate_limit", UNLIMITED),
-        **settings,
-    )
-    database = Database(database_url, min_size=1, max_size=8, timeout=2)
-    context = Context(database, VenueStates(), config.secret_key.get_secret_value(), clock=clock)
-    app = create_app(config, database, context, background=False)
-    sock = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield Site(f"http://127.0.0.1:{sock.getsockname()[1]}", clock, app)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-LoadVenue = Callable[..., Venue]
-
-
 @pytest.fixture
 def load_venue(admin: Connection) -> LoadVenue:
     """Load the White Horse, with any of its settings changed."""
@@ -137,8 +77,6 @@ def load_venue(admin: Connection) -> LoadVenue:
     def load(**changes: Any) -> Venue:
         venue = read_venue_file(DEMO_VENUE)
         if changes:
-            from dataclasses import replace
-
             venue = replace(venue, **changes)
         save_venue(admin, venue)
         return venue
@@ -185,9 +123,6 @@ def phone_page(browser: Any) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-Bookings = Callable[..., list[dict[str, Any]]]
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from uuid import uuid4
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from served import Site
 
-from conftest import Site
 from reserve.domain.booking import Guest
 from reserve.domain.errors import NoAvailability
 from reserve.services.authorisation import Caller

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from served import Site
 from steps import (
     MONDAY,
     ON_MONDAY,
@@ -22,8 +23,6 @@ from steps import (
     open_day,
     time_button,
 )
-
-from conftest import Site
 
 Tour = Callable[[Any, Site], Iterator[str]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import Site
+from served import Site
 
 MONDAY = "2026-12-07"
 

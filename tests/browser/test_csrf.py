@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
+from served import Bookings, LoadVenue, Site
 from steps import booked, expect_heading, give_details, hold, hold_id, open_day, time_button
-
-from conftest import Bookings, LoadVenue, Site
 
 TAMPER = {
     "wrong": "input => { input.value = 'f'.repeat(64); }",

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import expect
+from served import Bookings, Site
 from steps import book_this_table, expect_heading, give_details, hold
-
-from conftest import Bookings, Site
 
 SEND_TWICE_AT_ONCE = """form => Promise.all([1, 2].map(() =>
     fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form))})

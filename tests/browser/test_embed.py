@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from served import Bookings, LoadVenue, Site
 from steps import ON_MONDAY, give_details
-
-from conftest import Bookings, LoadVenue, Site
 
 BOOKING_HEADING = "Book a table at The White Horse"
 

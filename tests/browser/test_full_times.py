@@ -7,6 +7,7 @@ from datetime import time
 from typing import Any
 
 from playwright.sync_api import expect
+from served import Bookings, Site
 from steps import (
     ON_MONDAY,
     book_this_table,
@@ -16,8 +17,6 @@ from steps import (
     summary,
     time_button,
 )
-
-from conftest import Bookings, Site
 
 
 def test_a_full_time_offers_the_nearest_free_ones_and_one_of_them_books(

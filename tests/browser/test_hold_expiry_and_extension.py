@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import expect
+from served import Bookings, LoadVenue, Site
 from steps import (
     ON_MONDAY,
     book_this_table,
@@ -18,8 +19,6 @@ from steps import (
     hold_id,
     time_button,
 )
-
-from conftest import Bookings, LoadVenue, Site
 
 ELEVENTH_REFUSED = "This hold cannot be extended again. Please send your details now."
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import expect
+from served import Bookings, LoadVenue, Site
 from steps import ON_MONDAY, expect_heading, give_details, open_day, summary, time_button
-
-from conftest import Bookings, LoadVenue, Site
 
 
 def test_a_party_above_the_online_limit_sends_a_request_that_is_not_yet_a_booking(

@@ -7,9 +7,8 @@ from datetime import time
 from typing import Any
 
 from playwright.sync_api import expect
+from served import Bookings, Site
 from steps import ON_MONDAY, booked, expect_heading, fill, summary, time_button
-
-from conftest import Bookings, Site
 
 
 def open_manage(page: Any, site: Site, **booking: Any) -> None:

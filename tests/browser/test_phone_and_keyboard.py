@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import expect
+from served import Bookings, Site
 from steps import ON_MONDAY, assert_no_sideways_scroll, expect_heading, summary, time_button
-
-from conftest import Bookings, Site
 
 TARGET = 44  # px: every control at least this tall (site.css), above WCAG 2.5.8's 24
 

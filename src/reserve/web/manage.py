@@ -9,6 +9,7 @@ such booking. Its pages are ``no-store`` and send no ``Referer``; nothing logs t
 from __future__ import annotations
 
 from datetime import date, time
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -45,6 +46,10 @@ _DONE = {
 }
 
 
+def _embedded(request: Request) -> bool:
+    return request.query_params.get("embed") == "1"
+
+
 def _booking_id(text: str) -> UUID:
     try:
         return UUID(text)
@@ -52,8 +57,13 @@ def _booking_id(text: str) -> UUID:
         raise NotFound("no such booking") from None
 
 
-def manage_url(booking_id: UUID, token: str, suffix: str = "", **query: object) -> str:
+def manage_url(
+    booking_id: UUID, token: str, suffix: str = "", *, embed: bool = False, **query: object
+) -> str:
+    """A page of the manage link; ``embed`` keeps the framed layout of the booking page."""
     shown = {name: value for name, value in query.items() if value is not None}
+    if embed:
+        shown["embed"] = 1
     return f"/b/{booking_id}/{token}{suffix}" + ("?" + urlencode(shown) if shown else "")
 
 
@@ -93,9 +103,9 @@ def _page(
             "token": token,
             "changeable": booking.status in CHANGEABLE,
             "cancellable": booking.status in (Status.PENDING, Status.CONFIRMED),
-            "manage_url": manage_url,
+            "manage_url": partial(manage_url, embed=_embedded(request)),
             "link": str(request.base_url).rstrip("/") + manage_url(booking.id, token),
-            "embed": request.query_params.get("embed") == "1",
+            "embed": _embedded(request),
             **(values or {}),
         },
         status=status,
@@ -260,7 +270,9 @@ async def change(request: Request, booking_id: str, token: str) -> Response:
             status=422,
             notice=f"{error.detail[:1].upper()}{error.detail[1:]}. Your booking is unchanged.",
         )
-    return see_other(manage_url(booking.id, token, changed=1), private=True)
+    return see_other(
+        manage_url(booking.id, token, changed=1, embed=_embedded(request)), private=True
+    )
 
 
 @router.post("/b/{booking_id}/{token}/details")
@@ -289,7 +301,7 @@ async def change_details(request: Request, booking_id: str, token: str) -> Respo
         notes=notes,
     )
     await run_in_threadpool(modify, ctx, booking.id, Caller(manage_token=token), wanted)
-    return see_other(manage_url(booking.id, token, saved=1), private=True)
+    return see_other(manage_url(booking.id, token, saved=1, embed=_embedded(request)), private=True)
 
 
 # --- cancelling --------------------------------------------------------------------------
@@ -299,7 +311,7 @@ async def change_details(request: Request, booking_id: str, token: str) -> Respo
 async def cancel_page(request: Request, booking_id: str, token: str) -> Response:
     booking, window = await _load(request, booking_id, token)
     if booking.status is Status.CANCELLED:
-        return see_other(manage_url(booking.id, token), private=True)
+        return see_other(manage_url(booking.id, token, embed=_embedded(request)), private=True)
     return _page(request, "cancel.html", booking, window, token)
 
 
@@ -309,4 +321,6 @@ async def cancel_booking(request: Request, booking_id: str, token: str) -> Respo
     await checked_form(request)
     caller = Caller(manage_token=token)
     booking = await run_in_threadpool(cancel, ctx, _booking_id(booking_id), caller)
-    return see_other(manage_url(booking.id, token, cancelled=1), private=True)
+    return see_other(
+        manage_url(booking.id, token, cancelled=1, embed=_embedded(request)), private=True
+    )
