@@ -20,6 +20,20 @@ pytestmark = pytest.mark.e2e
 SECRET = "server-log-test-secret"
 
 
+def book_monday(base_url: str, headers: dict[str, str]) -> httpx.Response:
+    """A party of two at 19:00 next Monday, through the JSON API."""
+    return httpx.post(
+        f"{base_url}/v1/restaurants/white-horse/bookings",
+        json={
+            "party_size": 2,
+            "date": next_monday().isoformat(),
+            "time": "19:00",
+            "guest": {"name": "Ada", "email": "ada@example.com"},
+        },
+        headers={**headers, "Idempotency-Key": "k1"},
+    )
+
+
 def test_capacity_profiling_writes_each_allocations_stage_times_to_the_servers_log(
     tmp_path: Path, admin: Connection, database_url: str
 ) -> None:
@@ -37,16 +51,7 @@ def test_capacity_profiling_writes_each_allocations_stage_times_to_the_servers_l
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(args, environ, tmp_path / "serve.log", port) as server:
         server.wait_until_ready()
-        response = httpx.post(
-            f"{server.base_url}/v1/restaurants/white-horse/bookings",
-            json={
-                "party_size": 2,
-                "date": next_monday().isoformat(),
-                "time": "19:00",
-                "guest": {"name": "Ada", "email": "ada@example.com"},
-            },
-            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k1"},
-        )
+        response = book_monday(server.base_url, {"Authorization": f"Bearer {key}"})
         assert response.status_code == 201, response.text
         tables = "+".join(response.json()["tables"])
         deadline = time.monotonic() + 10
@@ -77,16 +82,7 @@ def test_the_servers_log_never_holds_a_manage_token(
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(args, environ, tmp_path / "serve.log", port) as server:
         server.wait_until_ready()
-        booked = httpx.post(
-            f"{server.base_url}/v1/restaurants/white-horse/bookings",
-            json={
-                "party_size": 2,
-                "date": next_monday().isoformat(),
-                "time": "19:00",
-                "guest": {"name": "Ada", "email": "ada@example.com"},
-            },
-            headers={"Idempotency-Key": "log-test"},
-        ).json()
+        booked = book_monday(server.base_url, {}).json()
         token = booked["manage_token"]
         manage = f"{server.base_url}/b/{booked['id']}/{token}"
         assert httpx.get(manage).status_code == 200

@@ -115,3 +115,22 @@ def guest(form: Form) -> tuple[Guest, str] | None:
     if not form.ok:
         return None
     return Guest(name, email, phone), notes
+
+
+def when(form: Form, largest: int, first: date, last: date) -> tuple[int, date, time] | None:
+    """The party size, date and time a form chose, or None with what is wrong or missing
+    in ``form.errors``."""
+    party, chosen, at = party_size(form, largest), day(form, first, last), clock(form)
+    for name, value in (("party", party), ("date", chosen), ("time", at)):
+        if value is None:
+            form.fail(name, _MISSING[name])
+    if party is None or chosen is None or at is None:
+        return None
+    return party, chosen, at
+
+
+_MISSING = {
+    "party": "Choose how many people are coming.",
+    "date": "Choose a date.",
+    "time": "Choose one of the times.",
+}

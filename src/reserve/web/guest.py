@@ -204,10 +204,8 @@ async def hold_time(request: Request, slug: str) -> Response:
     embed = embedded(request, data)
     window = await run_in_threadpool(booking_window, ctx, slug)
     form = Form.of(data)
-    party = forms.party_size(form, window.largest_party)
-    day = forms.day(form, window.first_day, window.last_day)
-    at = forms.clock(form)
-    if party is None or day is None or at is None or not form.ok:
+    chosen = forms.when(form, window.largest_party, window.first_day, window.last_day)
+    if chosen is None:
         return await _booking_page(
             request,
             slug,
@@ -216,6 +214,7 @@ async def hold_time(request: Request, slug: str) -> Response:
             status=422,
             query=data,
         )
+    party, day, at = chosen
     try:
         hold = await run_in_threadpool(place_hold, ctx, slug, party, day, at, None)
     except NoAvailability:
@@ -400,15 +399,13 @@ async def book_hold(request: Request, slug: str, hold_id: str) -> Response:
     embed = embedded(request, data)
     form = Form.of(data)
     window = await run_in_threadpool(booking_window, ctx, slug)
-    party = forms.party_size(form, window.largest_party)
-    day = forms.day(form, date.min, window.last_day)
-    at = forms.clock(form)
+    chosen = forms.when(form, window.largest_party, date.min, window.last_day)
     details = forms.guest(form)
-    if party is None or day is None or at is None:
+    if chosen is None:
         raise InvalidRequest("the form lost the hold's party size, date or time; start again")
     if details is None:
         return await _details_page(request, slug, held, embed, form, status=422)
-    guest, notes = details
+    (party, day, at), (guest, notes) = chosen, details
     wanted = BookingRequest(party, day, at, guest, notes, hold_id=held)
     try:
         booked = await _book(request, slug, wanted, f"web-hold:{held}")
@@ -462,12 +459,11 @@ async def request_page(request: Request, slug: str) -> Response:
 async def _request_page(request: Request, slug: str, form: Form, *, status: int = 200) -> Response:
     ctx = context_of(request)
     window = await run_in_threadpool(booking_window, ctx, slug)
-    party = forms.party_size(form, window.largest_party)
-    day = forms.day(form, window.first_day, window.last_day)
-    at = forms.clock(form)
     embed = embedded(request, form.values)
-    if party is None or day is None or at is None:
-        return see_other(venue_url(slug, embed, party=party, date=day and day.isoformat()))
+    chosen = forms.when(form, window.largest_party, window.first_day, window.last_day)
+    if chosen is None:
+        return see_other(venue_url(slug, embed))
+    party, day, at = chosen
     key = form.values.get("request_key") or str(uuid4())
     return render(
         request,
@@ -494,16 +490,14 @@ async def send_request(request: Request, slug: str) -> Response:
     data = await checked_form(request)
     form = Form.of(data)
     window = await run_in_threadpool(booking_window, ctx, slug)
-    party = forms.party_size(form, window.largest_party)
-    day = forms.day(form, window.first_day, window.last_day)
-    at = forms.clock(form)
+    chosen = forms.when(form, window.largest_party, window.first_day, window.last_day)
     details = forms.guest(form)
     key = _uuid(data.get("request_key", ""))
-    if party is None or day is None or at is None:
+    if chosen is None:
         raise InvalidRequest("the request lost its party size, date or time; start again")
     if details is None:
         return await _request_page(request, slug, form, status=422)
-    guest, notes = details
+    (party, day, at), (guest, notes) = chosen, details
     booked = await _book(
         request, slug, BookingRequest(party, day, at, guest, notes), f"web-request:{key}"
     )

@@ -233,43 +233,28 @@ async def change(request: Request, booking_id: str, token: str) -> Response:
     booking, window = await _load(request, booking_id, token)
     form = Form.of(data)
     largest = min(window.largest_party, window.venue.max_online_party_size)
-    party = forms.party_size(form, largest)
-    day = forms.day(form, window.first_day, window.last_day)
-    at = forms.clock(form)
-    if party is None or day is None or at is None or not form.ok:
+    chosen = forms.when(form, largest, window.first_day, window.last_day)
+
+    async def again(status: int, notice: str) -> Response:
         return await _change_page(
-            request,
-            booking,
-            window,
-            token,
-            form,
-            status=422,
-            notice="Choose a party size, a date and one of the times.",
+            request, booking, window, token, form, status=status, notice=notice
         )
+
+    if chosen is None:
+        return await again(422, "Choose a party size, a date and one of the times.")
+    party, day, at = chosen
     wanted = Change(party_size=party, day=day, local_time=at)
     try:
         await run_in_threadpool(modify, ctx, booking.id, Caller(manage_token=token), wanted)
     except NoAvailability:
-        return await _change_page(
-            request,
-            booking,
-            window,
-            token,
-            form,
-            status=409,
-            notice=f"Sorry, {at:%H:%M} was taken a moment ago; your booking is unchanged. "
+        return await again(
+            409,
+            f"Sorry, {at:%H:%M} was taken a moment ago; your booking is unchanged. "
             "Here are the times still free.",
         )
     except InvalidRequest as error:
-        return await _change_page(
-            request,
-            booking,
-            window,
-            token,
-            form,
-            status=422,
-            notice=f"{error.detail[:1].upper()}{error.detail[1:]}. Your booking is unchanged.",
-        )
+        detail = f"{error.detail[:1].upper()}{error.detail[1:]}"
+        return await again(422, f"{detail}. Your booking is unchanged.")
     return see_other(
         manage_url(booking.id, token, changed=1, embed=_embedded(request)), private=True
     )
