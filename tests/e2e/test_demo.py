@@ -105,6 +105,34 @@ def test_the_demo_serves_the_white_horse_from_nothing(tmp_path: Path) -> None:
         assert url in output
     # The last process to leave the embedded server stops it.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    # The key is kept beside the data, for its owner's eyes only.
+    assert (data_dir / "demo-key").stat().st_mode & 0o077 == 0
+
+
+def test_a_restarted_demo_keeps_its_staff_key(tmp_path: Path) -> None:
+    """So that whoever uses it (a host signed in at the stand, a script) carries on."""
+    data_dir = tmp_path / "data"
+    env = command_environment(RESERVE_DATA_DIR=str(data_dir))
+    printed = []
+    try:
+        for run in range(2):
+            port = free_port()
+            log = tmp_path / f"demo-{run}.log"
+            with running(["demo", "--port", str(port)], env, log, port) as demo:
+                demo.wait_until_ready()
+                key = STAFF_KEY.findall(demo.output())[0]
+                bookings = httpx.get(
+                    f"{demo.base_url}/v1/restaurants/white-horse/bookings",
+                    params={"date": "2026-12-07"},
+                    headers={"Authorization": f"Bearer {key}"},
+                    timeout=5,
+                )
+                assert bookings.status_code == 200, bookings.text
+                printed.append(key)
+                assert demo.stop() == 0
+    finally:
+        stop_leftover_postgres(data_dir / "postgres")
+    assert printed[0] == printed[1]
 
 
 def test_serve_answers_against_the_configured_database(tmp_path: Path, database_url: str) -> None:

@@ -19,14 +19,17 @@ from uvicorn.config import LOGGING_CONFIG
 from reserve.cli.context import console, load_settings, operator_database
 from reserve.config import Settings
 from reserve.db import migrations
+from reserve.db.database import Transactions
 from reserve.db.urls import database_url
+from reserve.domain.access import Role
 from reserve.domain.errors import ConfigurationError
-from reserve.services.keys import replace_named_key
+from reserve.services.keys import authenticate, replace_named_key
 from reserve.services.venues import DEMO_VENUE, import_venue_file
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
 DEMO_KEY_NAME = "demo"
+DEMO_KEY_FILE = "demo-key"
 STARTUP_SECONDS = 5.0  # a worker that dies sooner is not restarted: something is wrong
 
 
@@ -150,6 +153,25 @@ def serve(
     _run(load_settings(), host, port, workers)
 
 
+def _demo_key(settings: Settings, database: Transactions, slug: str) -> str:
+    """The demo's staff key: the one of the last run while it still works (so a restart
+    keeps whoever uses it signed in), else a new one, which revokes any earlier. It is kept
+    beside the data, readable by its owner only."""
+    secret = settings.secret_key.get_secret_value()
+    kept = settings.data_dir / DEMO_KEY_FILE
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        key = kept.read_text(encoding="utf-8").strip()
+        principal = authenticate(database, secret, key)
+        if principal is not None and principal.role is Role.STAFF:
+            return key
+    _, key = replace_named_key(database, secret, name=DEMO_KEY_NAME, restaurant=slug)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(key + "\n")
+    return key
+
+
 def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Everything with no set-up: the embedded database, the White Horse, a staff key, the API."""
     settings = load_settings()
@@ -157,10 +179,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     migrations.upgrade(url)
     database = operator_database(settings)
     venue, _ = import_venue_file(database, DEMO_VENUE)
-    # One demo key at a time: the one printed below.
-    _, key = replace_named_key(
-        database, settings.secret_key.get_secret_value(), name=DEMO_KEY_NAME, restaurant=venue.slug
-    )
+    key = _demo_key(settings, database, venue.slug)
     base = f"http://{host}:{port}"
     console.print(f"[bold]{venue.name}[/bold] is open for bookings.", highlight=False)
     console.print(f"  book       {base}/r/{venue.slug}", highlight=False)
