@@ -165,3 +165,9 @@ class Principals:
             while len(self._known) > self.size:
                 self._known.popitem(last=False)
         return principal
+
+
+def authenticate_hash(database: Transactions, key_hash: bytes) -> Principal | None:
+    """The principal of the live key whose hash this is (a session that holds the hash, not
+    the key), or None once the key is revoked."""
+    return database.run(lambda conn: store.principal_of(conn, key_hash))

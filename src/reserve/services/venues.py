@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
 import tomli_w
 
@@ -13,6 +14,7 @@ from reserve.db.venues import VenueSaved, load_venue, save_venue
 from reserve.domain.errors import InvalidRequest, NotFound
 from reserve.domain.venue import Venue
 from reserve.domain.venue_document import load_venue_toml, venue_to_document
+from reserve.services.context import Context
 
 DEMO_VENUE = Path(__file__).resolve().parent.parent / "venues" / "white-horse.toml"
 
@@ -60,3 +62,8 @@ def export_venue(database: Transactions, slug: str) -> str:
 def venue_directory(database: Transactions) -> list[Listed]:
     """Every venue, for the guests' front page."""
     return database.run(restaurants.directory)
+
+
+def slug_of(ctx: Context, restaurant_id: UUID) -> str:
+    """The slug of the venue with this id (a staff key knows its venue by id)."""
+    return ctx.database.run(lambda conn: ctx.venues.of(conn, restaurant_id).venue.slug)

@@ -1,13 +1,15 @@
 """The pages people use: guests book, hold, confirm and manage a table (``guest``,
 ``manage``), over the same services as the JSON API. ``pages`` holds what every page
-shares: templates, headers, CSRF, the rate limit and error pages."""
+shares: templates, headers, CSRF, the rate limit and error pages. Hosts sign in to
+``host`` (its session: ``session``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reserve.web import guest, manage
+from reserve.web import guest, host, manage
 
 router = APIRouter()
 router.include_router(guest.router)
 router.include_router(manage.router)
+router.include_router(host.router)

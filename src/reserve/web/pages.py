@@ -250,14 +250,18 @@ Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class PageRoute(APIRoute):
-    """A page's route: the public rate limit first, and an error becomes a page."""
+    """A page's route: the public rate limit first (unless ``limited`` is off: the route
+    then applies it itself where it should), and an error becomes a page."""
+
+    limited = True
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
 
         async def page(request: Request) -> Response:
             try:
-                limit(request)
+                if self.limited:
+                    limit(request)
                 return await handler(request)
             except e.ReserveError as error:
                 return error_page(request, error)

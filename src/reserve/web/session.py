@@ -1,0 +1,116 @@
+"""The host stand's session: a signed cookie naming the staff key a host signed in with
+(by its hash, never the key) and the venue chosen, until it expires.
+
+Every request checks the key again, so revoking it ends its sessions at once. The cookie
+is HttpOnly and ``SameSite=Strict``, and scoped to ``/host``; the CSRF token of every form
+is the pages' own (``pages.checked_form``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import Request, Response
+
+from reserve.domain.access import Principal
+from reserve.services.authorisation import Caller
+from reserve.services.keys import authenticate_hash
+from reserve.web.pages import context_of
+
+COOKIE = "reserve_host"
+LIFETIME = timedelta(hours=12)  # a service day; a host signs in again the next
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    key_hash: bytes
+    venue: str | None  # the slug; None until an admin chooses one
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A signed-in host: who (the key's principal, as the services' caller) and where."""
+
+    principal: Principal
+    venue: str | None
+    key_hash: bytes
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(principal=self.principal)
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), b"host-session:" + payload, hashlib.sha256).hexdigest()
+
+
+def encode(secret: str, session: Session) -> str:
+    payload = json.dumps(
+        {
+            "k": session.key_hash.hex(),
+            "v": session.venue,
+            "e": int(session.expires_at.timestamp()),
+        },
+        separators=(",", ":"),
+    ).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _sign(secret, payload)
+
+
+def decode(secret: str, cookie: str, now: datetime) -> Session | None:
+    """The session in ``cookie`` if this server signed it and it has not expired."""
+    text, _, signature = cookie.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        if not hmac.compare_digest(signature.encode(), _sign(secret, payload).encode()):
+            return None
+        fields = json.loads(payload)
+        session = Session(
+            bytes.fromhex(fields["k"]),
+            fields["v"],
+            datetime.fromtimestamp(int(fields["e"]), tz=now.tzinfo),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    if session.expires_at <= now or not (session.venue is None or isinstance(session.venue, str)):
+        return None
+    return session
+
+
+def current_host(request: Request) -> Host | None:
+    """The host signed in on this browser, or None (no session, expired, key revoked).
+    It asks the database: call it in a worker thread."""
+    ctx = context_of(request)
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or len(cookie) > 1000:
+        return None
+    session = decode(ctx.secret, cookie, ctx.clock())
+    if session is None:
+        return None
+    principal = authenticate_hash(ctx.database, session.key_hash)
+    if principal is None:
+        return None
+    return Host(principal, session.venue, session.key_hash)
+
+
+def start(request: Request, response: Response, key_hash: bytes, venue: str | None) -> None:
+    ctx = context_of(request)
+    session = Session(key_hash, venue, ctx.clock() + LIFETIME)
+    response.set_cookie(
+        COOKIE,
+        encode(ctx.secret, session),
+        max_age=int(LIFETIME.total_seconds()),
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        path="/host",
+    )
+
+
+def end(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/host", httponly=True, samesite="strict")
