@@ -6,8 +6,8 @@ built on the test database with the White Horse loaded. Whatever arrives, the an
 never a 5xx, and every 4xx is an RFC 9457 problem (DESIGN section 6).
 
 Random slugs and ids only ever reach "not found", so half the cases are pointed at things
-that exist (the White Horse, a real booking and hold), and half carry an admin key, so the
-fuzzer also gets past authentication into the staff routes.
+that exist (the White Horse, a real booking, hold, waitlist entry and block), and half
+carry an admin key, so the fuzzer also gets past authentication into the staff routes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
 from reserve.domain.access import Role
 from reserve.domain.booking import Guest
+from reserve.services import blocks, waitlist
 from reserve.services.authorisation import Caller
 from reserve.services.booking import BookingRequest, book
 from reserve.services.context import Context
@@ -49,6 +50,7 @@ PROBLEM_TYPES = {
     "no-availability",
     "hold-expired",
     "invalid-transition",
+    "too-early",
     "idempotency-key-reused",
     "idempotency-key-in-use",
     "hold-extension-limit",
@@ -93,6 +95,8 @@ class Target:
     day: date
     booking_id: UUID
     hold_id: UUID
+    entry_id: UUID  # a party on the waitlist
+    block_id: UUID
 
 
 @pytest.fixture
@@ -119,6 +123,11 @@ def target(admin: Connection, database_url: str) -> Iterator[Target]:
             Caller(),
         )
         hold = place_hold(context, "white-horse", 2, monday, time(20, 0), None)
+        staff = Caller(system="fuzz")
+        entry = waitlist.add(context, "white-horse", staff, "Grace", 2)
+        block = blocks.block(
+            context, "white-horse", ["MD-01"], monday, time(12, 0), time(13, 0), "", staff
+        )
         app = create_app(config, database, context, background=False)
         yield Target(
             _without_lifespan(app),
@@ -127,6 +136,8 @@ def target(admin: Connection, database_url: str) -> Iterator[Target]:
             monday,
             booked.booking.id,
             hold.id,
+            entry.id,
+            block.id,
         )
     finally:
         database.close()
@@ -170,6 +181,8 @@ def test_every_answer_is_what_the_document_says(case: schemathesis.Case, target:
             "slug": "white-horse",
             "booking_id": str(target.booking_id),
             "hold_id": str(target.hold_id),
+            "entry_id": str(target.entry_id),
+            "block_id": str(target.block_id),
         }
         for name in case.path_parameters:
             if name in real:

@@ -201,9 +201,11 @@ def test_a_no_show_frees_the_tables_and_undoing_it_seats_the_party_again(
     white_horse: VenueSaved,
     staff: dict[str, str],
     book: Book,
+    clock: ManualClock,
     windows_of: WindowsOf,
 ) -> None:
     booking = made(book(4, "19:00"))
+    clock.now = datetime(2026, 12, 7, 19, 15, tzinfo=UTC)  # the start and its grace
 
     no_show = move_to_status(api, staff, booking, "no_show")
     assert no_show["tables"] == []
@@ -231,11 +233,13 @@ def test_a_transition_the_lifecycle_does_not_allow_is_refused(
     white_horse: VenueSaved,
     staff: dict[str, str],
     book: Book,
+    clock: ManualClock,
     problem: ProblemCheck,
     path: tuple[str, ...],
     wanted: str,
 ) -> None:
     booking = made(book(2, "19:00"))
+    clock.now = datetime(2026, 12, 7, 19, 30, tzinfo=UTC)  # when any change is on time
     before = move_to_status(api, staff, booking, *path)
 
     problem(set_status(api, staff, booking, wanted), 409, "invalid-transition")

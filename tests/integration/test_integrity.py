@@ -382,6 +382,27 @@ def test_a_completed_booking_may_end_early_but_not_late(
     assert failing(report(booked.url)) == {integrity.WINDOWS_DISAGREEING: 1}
 
 
+def test_a_completed_booking_whose_party_left_before_its_start_keeps_a_mark(
+    booked: Booked, operator: Connection
+) -> None:
+    # Seated early, gone before the window began: a microsecond ending when it was completed.
+    operator.execute("UPDATE bookings SET status = 'completed' WHERE id = %s", (booked.lunch,))
+    operator.execute(
+        "UPDATE allocations SET occupied = tstzrange(lower(occupied) - interval '10 minutes'"
+        " - interval '1 microsecond', lower(occupied) - interval '10 minutes')"
+        " WHERE booking_id = %s",
+        (booked.lunch,),
+    )
+    assert report(booked.url).ok
+
+    operator.execute(
+        "UPDATE allocations SET occupied = tstzrange(lower(occupied) - interval '1 second',"
+        " upper(occupied)) WHERE booking_id = %s",
+        (booked.lunch,),
+    )
+    assert failing(report(booked.url)) == {integrity.WINDOWS_DISAGREEING: 1}
+
+
 def test_a_combination_across_zones_is_found(
     reserve: Cli, booked: Booked, operator: Connection
 ) -> None:

@@ -97,6 +97,8 @@ CASES: dict[str, Change] = {
     "restaurants_horizon": lambda v: replace(v, booking_horizon_days=0),
     "restaurants_lead_time": lambda v: replace(v, lead_time_minutes=-1),
     "restaurants_pacing": lambda v: replace(v, max_covers_per_slot=0),
+    "restaurants_seat_early": lambda v: replace(v, seat_early_minutes=1441),
+    "restaurants_no_show_grace": lambda v: replace(v, no_show_grace_minutes=-1),
     "services_name_length": lambda v: renamed_service(v, "s" * 41),
     "turn_time_bands_party": lambda v: first_service(v, TurnBand(0, 90)),
     "turn_time_bands_minutes": lambda v: first_service(v, TurnBand(8, 1441)),

@@ -21,14 +21,17 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 GLOBAL_TABLES = {"restaurants", "api_keys", "alembic_version"}
 
 
-def _schema_v1_tenant_tables() -> tuple[str, ...]:
-    path = migrations.migrations_dir() / "versions" / "0001_schema_v1.py"
-    spec = importlib.util.spec_from_file_location("schema_v1", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    tables: tuple[str, ...] = module.TENANT_TABLES
+def _migrations_tenant_tables() -> set[str]:
+    """The tenant tables the migrations declare: each that creates some names them in its
+    ``TENANT_TABLES`` (schema v1 and later ones)."""
+    tables: set[str] = set()
+    for path in sorted((migrations.migrations_dir() / "versions").glob("[0-9]*.py")):
+        spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        tables.update(getattr(module, "TENANT_TABLES", ()))
     return tables
 
 
@@ -52,7 +55,8 @@ def test_every_table_is_a_tenant_table_or_a_known_global_one(admin: Connection) 
     }
     tenant = set(_tenant_tables(admin))
     assert tables - tenant == GLOBAL_TABLES
-    assert tenant == set(_schema_v1_tenant_tables())
+    assert tenant == _migrations_tenant_tables()
+    assert "waitlist_entries" in tenant
 
 
 def test_every_key_of_every_tenant_table_includes_restaurant_id(admin: Connection) -> None:
@@ -165,6 +169,11 @@ def _fill_every_table(admin: Connection, slug: str) -> UUID:
     admin.execute(
         "INSERT INTO closures (restaurant_id, closed_on, reason) VALUES (%s, '2026-12-25', 'x')",
         (rid,),
+    )
+    admin.execute(
+        "INSERT INTO waitlist_entries (restaurant_id, id, name, party_size, added_at)"
+        " VALUES (%s, %s, 'Grace', 2, '2026-12-01 18:00Z')",
+        (rid, uuid4()),
     )
     return rid
 

@@ -18,6 +18,7 @@ from reserve.domain.allocator import (
     Policy,
     Request,
     allocate,
+    free_candidates,
     is_available,
 )
 from reserve.domain.errors import SelectorTimeout
@@ -338,3 +339,14 @@ def test_the_outlook_counts_only_demand_overlapping_the_window() -> None:
     assert outlook.covers_over(0.0, HOUR) == 5.0
     assert outlook.covers_over(0.5 * HOUR, 2.5 * HOUR) == 15.0
     assert outlook.covers_over(3 * HOUR, 4 * HOUR) == 0.0
+
+
+def test_the_free_candidates_are_every_free_way_to_seat_the_party_best_first() -> None:
+    floor = Floor(venue([("A1", "a", 2), ("A2", "a", 2), ("A3", "a", 4)], [("A1", "A2")]))
+    taken = Occupancy(floor, [("A3", 0.0, HOUR)])
+
+    early = free_candidates(floor, taken, Request(4, 0.0, HOUR), Policy().rule)
+    later = free_candidates(floor, taken, Request(4, HOUR, 2 * HOUR), Policy().rule)
+
+    assert [c.labels for c in early] == [("A1", "A2")]
+    assert [c.labels for c in later] == [("A3",), ("A1", "A2")]

@@ -24,6 +24,7 @@ from reserve.domain.timing import (
     offered_times,
     opens_on,
     service_for,
+    walk_in_time,
 )
 from reserve.domain.venue import Closure, Service, ServicePeriod, TurnBand, Venue
 from reserve.domain.venue_document import load_venue_toml
@@ -523,3 +524,81 @@ def test_the_calendars_open_days_are_the_days_with_offered_starts() -> None:
         day = date(2026, 12, 1) + timedelta(days=offset)
         assert opens_on(venue, day) == bool(offered_times(venue, day, 1)), day
     assert not opens_on(venue, date(2026, 12, 25))  # a Friday, closed for the day
+
+
+# A walk-in's window ---------------------------------------------------------------------
+
+
+def walked_in(venue: Venue, wall: datetime, party_size: int = 2) -> tuple[date, OfferedTime]:
+    """The walk-in window of a party arriving when the venue's clock shows ``wall``."""
+    return walk_in_time(venue, wall.replace(tzinfo=LONDON), party_size)
+
+
+def test_a_walk_in_stays_its_turn_time_from_the_moment_it_arrives() -> None:
+    day, window = walked_in(white_horse(), datetime(2026, 3, 30, 19, 7, 30), 4)
+
+    assert day == MONDAY
+    assert window.local_time == time(19, 7)
+    assert window.start_at == datetime(2026, 3, 30, 19, 7, 30, tzinfo=LONDON)
+    assert elapsed(window.start_at, window.end_at) == timedelta(minutes=75)  # dinner, a four
+    assert elapsed(window.end_at, window.occupied_until) == timedelta(minutes=5)
+    assert window.service == "dinner"
+
+
+def test_a_walk_in_takes_the_turn_time_of_the_period_running_now() -> None:
+    _, window = walked_in(white_horse(), datetime(2026, 3, 30, 16, 0), 8)
+
+    assert window.service == "drinks"
+    assert elapsed(window.start_at, window.end_at) == timedelta(minutes=85)
+
+
+def test_a_walk_in_is_cut_at_closing_time_across_following_periods() -> None:
+    venue = venue_open((time(12), time(15)), (time(15), time(16)), minutes=120)
+
+    _, window = walked_in(venue, datetime(2026, 3, 30, 14, 30))
+
+    assert window.end_at == datetime(2026, 3, 30, 16, 0, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("wall", "reason"),
+    [
+        (datetime(2026, 3, 30, 11, 59), "not open now"),  # before opening
+        (datetime(2026, 3, 30, 22, 0), "not open now"),  # at closing time
+        (datetime(2026, 3, 28, 19, 0), "not open now"),  # a Saturday
+        (datetime(2026, 3, 30, 21, 31), "closes at 22:00, less than 30 minutes"),
+    ],
+)
+def test_no_walk_in_when_the_venue_is_not_open_or_closes_too_soon(
+    wall: datetime, reason: str
+) -> None:
+    with pytest.raises(OutsideServiceHours, match=reason):
+        walked_in(white_horse(), wall)
+
+
+def test_a_walk_in_half_an_hour_before_closing_is_seated_until_closing() -> None:
+    _, window = walked_in(white_horse(), datetime(2026, 3, 30, 21, 30))
+
+    assert window.end_at == datetime(2026, 3, 30, 22, 0, tzinfo=LONDON)
+
+
+def test_no_walk_in_on_a_closed_day() -> None:
+    venue = replace(white_horse(), closures=(Closure(MONDAY, "staff party"),))
+
+    with pytest.raises(OutsideServiceHours, match=r"closed today.*staff party"):
+        walked_in(venue, datetime(2026, 3, 30, 19, 0))
+
+
+def test_a_walk_in_counts_real_minutes_when_the_clocks_go_back() -> None:
+    venue = venue_open((time(0), None), minutes=120)
+    arrival = datetime(2026, 10, 25, 0, 30, tzinfo=LONDON)  # BST
+
+    _, window = walk_in_time(venue, arrival, 2)
+
+    assert window.end_at.astimezone(UTC) == arrival.astimezone(UTC) + timedelta(hours=2)
+    assert window.end_at.strftime("%H:%M") == "01:30"  # the clocks went back at 02:00
+
+
+def test_a_walk_in_needs_an_aware_moment() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        walk_in_time(white_horse(), datetime(2026, 3, 30, 19, 0), 2)

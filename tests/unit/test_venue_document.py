@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, time
 from itertools import combinations, pairwise
 from pathlib import Path
@@ -141,6 +142,7 @@ def test_optional_settings_take_their_defaults() -> None:
     venue = parse_venue_document(small_document())
 
     assert venue.lead_time_minutes == 0
+    assert (venue.seat_early_minutes, venue.no_show_grace_minutes) == (30, 15)
     assert venue.max_covers_per_slot is None
     assert venue.closures == ()
 
@@ -481,6 +483,8 @@ def test_refuses_a_slot_interval_that_does_not_tile_a_day(interval: int, expecte
         ("max_online_party_size", 0, "max_online_party_size 0 is below 1"),
         ("booking_horizon_days", 0, "booking_horizon_days 0 is below 1"),
         ("lead_time_minutes", -5, "lead_time_minutes -5 is below 0"),
+        ("seat_early_minutes", -1, "seat_early_minutes -1 is below 0"),
+        ("no_show_grace_minutes", -1, "no_show_grace_minutes -1 is below 0"),
         ("max_covers_per_slot", 0, "max_covers_per_slot 0 is below 1"),
     ],
 )
@@ -544,6 +548,25 @@ def test_refuses_a_buffer_above_twelve_hours() -> None:
     document["buffer_minutes"] = 721
 
     assert problems_in(document) == ["buffer_minutes 721 is above 720"]
+
+
+@pytest.mark.parametrize("key", ["seat_early_minutes", "no_show_grace_minutes"])
+def test_refuses_seating_or_no_show_margins_above_a_day(key: str) -> None:
+    document = small_document()
+    document[key] = 1441
+
+    assert problems_in(document) == [f"{key} 1441 is above 1440"]
+
+
+def test_seating_and_no_show_margins_are_written_only_when_not_the_default() -> None:
+    venue = parse_venue_document(small_document())
+    changed = replace(venue, seat_early_minutes=0, no_show_grace_minutes=45)
+
+    assert "seat_early_minutes" not in venue_to_document(venue)
+    assert "no_show_grace_minutes" not in venue_to_document(venue)
+    document = venue_to_document(changed)
+    assert (document["seat_early_minutes"], document["no_show_grace_minutes"]) == (0, 45)
+    assert parse_venue_document(document) == changed
 
 
 def test_refuses_duplicate_zone_keys() -> None:
@@ -898,6 +921,8 @@ def venues(draw: st.DrawFn) -> Venue:
         max_online_party_size=draw(st.integers(1, 20)),
         booking_horizon_days=draw(st.integers(1, 365)),
         lead_time_minutes=draw(st.integers(0, 1440)),
+        seat_early_minutes=draw(st.integers(0, 1440)),
+        no_show_grace_minutes=draw(st.integers(0, 1440)),
         max_covers_per_slot=draw(st.none() | st.integers(1, 500)),
         embed_origins=tuple(draw(st.lists(ORIGINS, max_size=3, unique=True))),
         zones=tuple(Zone(key, draw(WORDS)) for key in zone_keys),

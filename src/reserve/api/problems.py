@@ -36,6 +36,7 @@ PROBLEMS: dict[type[e.ReserveError], tuple[str, int]] = {
     e.VenueInUse: ("validation-error", 409),
     e.NoAvailability: ("no-availability", 409),
     e.InvalidTransition: ("invalid-transition", 409),
+    e.TooEarly: ("too-early", 409),
     e.IdempotencyKeyInUse: ("idempotency-key-in-use", 409),
     e.HoldExtensionLimit: ("hold-extension-limit", 409),
     e.IdempotencyKeyReused: ("idempotency-key-reused", 422),

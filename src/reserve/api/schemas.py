@@ -9,8 +9,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from reserve.domain.availability import SlotAvailability
-from reserve.domain.booking import Booking, Source, Status
+from reserve.domain.booking import Booking, Source, Status, Transition
 from reserve.domain.venue import Venue
+from reserve.domain.waitlist import WaitlistEntry
 from reserve.services.blocks import Block
 from reserve.services.floor import TableDay
 from reserve.services.holds import Hold, HoldView
@@ -280,6 +281,37 @@ class TablesIn(Strict):
     )
 
 
+class WalkInIn(Strict):
+    """A party seated now: on ``tables`` when staff chose them, else where the allocator
+    would seat it; the name defaults to "Walk-in"."""
+
+    party_size: PartySize
+    tables: list[Label] | None = Field(default=None, min_length=1, max_length=5)
+    name: GuestName | None = None
+    phone: Phone | None = None
+
+
+class TransitionOut(BaseModel):
+    from_status: Status | None = Field(serialization_alias="from")
+    to: Status
+    actor: str
+    at: Instant
+
+    @classmethod
+    def of(cls, transition: Transition) -> TransitionOut:
+        return cls(
+            from_status=transition.from_status,
+            to=transition.to_status,
+            actor=transition.actor,
+            at=transition.at.isoformat(),
+        )
+
+
+class HistoryOut(BaseModel):
+    booking_id: UUID
+    transitions: list[TransitionOut]
+
+
 class BlockIn(Strict):
     tables: list[Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]] = (
         Field(min_length=1, max_length=200)
@@ -334,6 +366,61 @@ class BlockOut(BaseModel):
             end_at=block.end_at.isoformat(),
             reason=block.reason,
         )
+
+
+class DayBlocksOut(BaseModel):
+    date: dt.date
+    blocks: list[BlockOut]
+
+
+# --- waitlist -----------------------------------------------------------------------------
+
+
+class WaitlistIn(Strict):
+    name: GuestName
+    party_size: PartySize
+    phone: Phone | None = None
+    quoted_wait_minutes: Annotated[int, Field(ge=0, le=600, strict=True)] | None = Field(
+        default=None, description="The wait the host told the party, in minutes."
+    )
+    notes: Notes = ""
+
+
+class WaitlistEntryOut(BaseModel):
+    id: UUID
+    name: str
+    phone: str | None
+    party_size: int
+    quoted_wait_minutes: int | None
+    notes: str
+    added_at: Instant
+    waited_minutes: int = Field(ge=0, description="Whole minutes waited so far.")
+    over_quote: bool = Field(description="Waited longer than quoted (never without a quote).")
+
+    @classmethod
+    def of(cls, entry: WaitlistEntry, now: dt.datetime) -> WaitlistEntryOut:
+        return cls(
+            id=entry.id,
+            name=entry.name,
+            phone=entry.phone,
+            party_size=entry.party_size,
+            quoted_wait_minutes=entry.quoted_wait_minutes,
+            notes=entry.notes,
+            added_at=entry.added_at.isoformat(),
+            waited_minutes=entry.waited(now),
+            over_quote=entry.over_quote(now),
+        )
+
+
+class WaitlistOut(BaseModel):
+    entries: list[WaitlistEntryOut]
+
+
+class SeatIn(Strict):
+    """Seat the party at ``tables`` (checked as the allocator checks its own), or, without
+    them, where the allocator would seat it."""
+
+    tables: list[Label] | None = Field(default=None, min_length=1, max_length=5)
 
 
 def timeline_body(day: dt.date, tables: list[TableDay]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Staff routes: the day's bookings, status changes, table changes, the timeline, blocks,
-flags, and (admin) the venue document itself. Every one needs a key of the restaurant."""
+the waitlist, flags, and (admin) the venue document itself. Every one needs a key of the
+restaurant."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from reserve.api.deps import CallerDep, ContextDep
 from reserve.api.openapi import ANY_CALL, problems
@@ -15,15 +16,23 @@ from reserve.api.schemas import (
     BlockIn,
     BlockOut,
     BookingOut,
+    DayBlocksOut,
     DayBookingsOut,
+    HistoryOut,
     RestaurantOut,
+    SeatIn,
     StatusIn,
     TablesIn,
+    TransitionOut,
+    WaitlistEntryOut,
+    WaitlistIn,
+    WaitlistOut,
+    WalkInIn,
     clock_time,
     timeline_body,
 )
 from reserve.domain.booking import Status
-from reserve.services import blocks, changes, floor, management
+from reserve.services import blocks, changes, floor, history, management, waitlist, walk_ins
 from reserve.services.flags import FlagState
 
 router = APIRouter(prefix="/v1", tags=["staff"])
@@ -58,6 +67,29 @@ def change_tables(
     return BookingOut.of(floor.reassign(ctx, booking_id, body.tables, caller))
 
 
+@router.get("/bookings/{booking_id}/history", responses=problems(*ANY_CALL, 404))
+def booking_history(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> HistoryOut:
+    """Every status the booking has had, in time order: from, to, who, when."""
+    transitions = history.booking_history(ctx, booking_id, caller)
+    return HistoryOut(
+        booking_id=booking_id, transitions=[TransitionOut.of(step) for step in transitions]
+    )
+
+
+@router.post(
+    "/restaurants/{slug}/walk-ins", status_code=201, responses=problems(*ANY_CALL, 404, 409)
+)
+def seat_walk_in(slug: str, body: WalkInIn, ctx: ContextDep, caller: CallerDep) -> BookingOut:
+    """Seat a party now, for its turn time cut at closing: on ``tables`` (checked as the
+    allocator checks its own) or where the allocator would seat it. 409 ``no-availability``
+    when no table is free; 422 ``outside-service-hours`` when the venue is not open now or
+    closes too soon."""
+    booking = walk_ins.seat_walk_in(
+        ctx, slug, body.party_size, caller, tables=body.tables, name=body.name, phone=body.phone
+    )
+    return BookingOut.of(booking)
+
+
 @router.get("/restaurants/{slug}/timeline", responses=problems(*ANY_CALL, 404))
 def timeline(
     slug: str, ctx: ContextDep, caller: CallerDep, date: Annotated[dt.date, Query()]
@@ -82,6 +114,71 @@ def block_tables(slug: str, body: BlockIn, ctx: ContextDep, caller: CallerDep) -
         end_day=body.end_date,
     )
     return BlockOut.of(block)
+
+
+@router.get("/restaurants/{slug}/blocks", responses=problems(*ANY_CALL, 404))
+def day_blocks(
+    slug: str, ctx: ContextDep, caller: CallerDep, date: Annotated[dt.date, Query()]
+) -> DayBlocksOut:
+    """The blocks with a part on that date (one spanning midnight is listed on both
+    days), by start."""
+    found = blocks.blocks_of_day(ctx, slug, date, caller)
+    return DayBlocksOut(date=date, blocks=[BlockOut.of(block) for block in found])
+
+
+@router.delete("/blocks/{block_id}", status_code=204, responses=problems(*ANY_CALL, 404))
+def remove_block(block_id: UUID, ctx: ContextDep, caller: CallerDep) -> Response:
+    """Put the block's tables back in service."""
+    blocks.remove_block(ctx, block_id, caller)
+    return Response(status_code=204)
+
+
+@router.get("/restaurants/{slug}/waitlist", responses=problems(*ANY_CALL, 404))
+def get_waitlist(slug: str, ctx: ContextDep, caller: CallerDep) -> WaitlistOut:
+    """The parties waiting for a table, the longest waiting first, with how long each has
+    waited and whether that is past the wait they were quoted."""
+    entries = waitlist.waiting(ctx, slug, caller)
+    now = ctx.clock()
+    return WaitlistOut(entries=[WaitlistEntryOut.of(entry, now) for entry in entries])
+
+
+@router.post("/restaurants/{slug}/waitlist", status_code=201, responses=problems(*ANY_CALL, 404))
+def join_waitlist(
+    slug: str, body: WaitlistIn, ctx: ContextDep, caller: CallerDep
+) -> WaitlistEntryOut:
+    """Put a party on the waitlist, added now; 422 ``party-too-large`` when no table or
+    combination of the venue could ever seat it."""
+    entry = waitlist.add(
+        ctx,
+        slug,
+        caller,
+        body.name,
+        body.party_size,
+        phone=body.phone,
+        quoted_wait_minutes=body.quoted_wait_minutes,
+        notes=body.notes,
+    )
+    return WaitlistEntryOut.of(entry, ctx.clock())
+
+
+@router.post("/waitlist/{entry_id}/seat", responses=problems(*ANY_CALL, 404, 409))
+def seat_from_waitlist(
+    entry_id: UUID, ctx: ContextDep, caller: CallerDep, body: SeatIn | None = None
+) -> BookingOut:
+    """Seat the waiting party now, as a walk-in under its name: on ``tables`` or where the
+    allocator would seat it. 409 ``no-availability`` when nothing is free (the party keeps
+    waiting), ``invalid-transition`` when it was already seated or removed; 422
+    ``outside-service-hours`` when the venue is not open now."""
+    tables = None if body is None else body.tables
+    return BookingOut.of(waitlist.seat(ctx, entry_id, caller, tables))
+
+
+@router.delete("/waitlist/{entry_id}", status_code=204, responses=problems(*ANY_CALL, 404, 409))
+def leave_waitlist(entry_id: UUID, ctx: ContextDep, caller: CallerDep) -> Response:
+    """Take the party off the waitlist (removing it again changes nothing); 409
+    ``invalid-transition`` when it was already seated."""
+    waitlist.remove(ctx, entry_id, caller)
+    return Response(status_code=204)
 
 
 @router.get("/restaurants/{slug}/flags", responses=problems(*ANY_CALL, 404))

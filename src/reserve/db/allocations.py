@@ -21,6 +21,8 @@ Taken = tuple[str, datetime, datetime]
 
 # No allocation lasts longer (the constraint allocations_window_short).
 LONGEST_WINDOW = timedelta(hours=36)
+# The shortest window: timestamptz counts microseconds.
+RESOLUTION = timedelta(microseconds=1)
 
 
 def lock_days(conn: Connection, restaurant_id: UUID, days: Sequence[date], timeout_ms: int) -> None:
@@ -159,20 +161,40 @@ def free_booking_tables(conn: Connection, restaurant_id: UUID, booking_id: UUID)
 def end_booking_allocations(
     conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime
 ) -> None:
-    """Free a booking's tables from ``at`` (completing early); windows already over stay."""
+    """Free a booking's tables from ``at`` (completing it), keeping the record of where the
+    party sat: each window ends at ``at``, or stays as it is if it is over already.
+
+    A party seated early may leave before its window starts, and a walk-in completed at once
+    leaves at its start; ``[start, at)`` would be empty, which no window may be. Such a
+    window becomes the mark ``[at - 1 µs, at)`` (the clock's resolution), so that the tables
+    are still free from ``at``. Should something else hold one of them at that instant (on
+    record, if not in the room), the mark is the window's own first microsecond instead,
+    which being part of what the booking held cannot overlap anything.
+    """
+    mark = at - RESOLUTION
     conn.execute(
         """
-        DELETE FROM allocations
-         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND lower(occupied) >= %(at)s
+        UPDATE allocations a
+           SET occupied = CASE
+               WHEN lower(a.occupied) < %(at)s THEN tstzrange(lower(a.occupied), %(at)s)
+               WHEN NOT EXISTS (
+                    SELECT FROM allocations o
+                     WHERE o.restaurant_id = a.restaurant_id AND o.table_id = a.table_id
+                       AND o.id <> a.id
+                       AND o.starts_at >= %(earliest)s AND o.starts_at < %(at)s
+                       AND o.occupied && tstzrange(%(mark)s, %(at)s))
+                    THEN tstzrange(%(mark)s, %(at)s)
+               ELSE tstzrange(lower(a.occupied), lower(a.occupied) + interval '1 microsecond')
+               END
+         WHERE a.restaurant_id = %(r)s AND a.booking_id = %(b)s AND upper(a.occupied) > %(at)s
         """,
-        {"r": restaurant_id, "b": booking_id, "at": at},
-    )
-    conn.execute(
-        """
-        UPDATE allocations SET occupied = tstzrange(lower(occupied), %(at)s)
-         WHERE restaurant_id = %(r)s AND booking_id = %(b)s AND upper(occupied) > %(at)s
-        """,
-        {"r": restaurant_id, "b": booking_id, "at": at},
+        {
+            "r": restaurant_id,
+            "b": booking_id,
+            "at": at,
+            "mark": mark,
+            "earliest": mark - LONGEST_WINDOW,
+        },
     )
 
 

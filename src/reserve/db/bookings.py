@@ -15,7 +15,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from reserve.db.database import Connection
-from reserve.domain.booking import Booking, Guest, Source, Status
+from reserve.domain.booking import Booking, Guest, Source, Status, Transition
 from reserve.domain.venue import Venue
 
 
@@ -88,12 +88,39 @@ def record_status(
     before: str | None,
     after: str,
     actor: str,
+    at: datetime | None = None,
 ) -> None:
+    """One transition of the booking's history, at ``at`` (the clock of the use case; the
+    database's time when None)."""
     conn.execute(
         "INSERT INTO booking_status_history (restaurant_id, booking_id, from_status, to_status,"
-        " actor) VALUES (%s, %s, %s, %s, %s)",
-        (restaurant_id, booking_id, before, after, actor),
+        " actor, changed_at) VALUES (%s, %s, %s, %s, %s, coalesce(%s::timestamptz, now()))",
+        (restaurant_id, booking_id, before, after, actor, at),
     )
+
+
+def history(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, venue: Venue
+) -> list[Transition]:
+    """The booking's transitions in the order they happened, times in the venue's zone."""
+    zone = ZoneInfo(venue.timezone)
+    rows = conn.execute(
+        """
+        SELECT from_status, to_status, actor, changed_at FROM booking_status_history
+         WHERE restaurant_id = %s AND booking_id = %s
+         ORDER BY changed_at, id
+        """,
+        (restaurant_id, booking_id),
+    ).fetchall()
+    return [
+        Transition(
+            None if row["from_status"] is None else Status(row["from_status"]),
+            Status(row["to_status"]),
+            row["actor"],
+            row["changed_at"].astimezone(zone),
+        )
+        for row in rows
+    ]
 
 
 def set_status(

@@ -1,7 +1,8 @@
 """Holds and blocks in and out of the database (their tables are in ``allocations``).
 
 Every function runs in the caller's transaction, already scoped to the restaurant, except
-``restaurant_of``, which finds a hold's restaurant across tenants.
+``restaurant_of`` and ``block_restaurant_of``, which find a hold's or a block's restaurant
+across tenants.
 """
 
 from __future__ import annotations
@@ -141,3 +142,54 @@ def insert_block(
         " VALUES (%s, %s, %s, %s, %s, %s)",
         (restaurant_id, block_id, start_at, end_at, reason, created_by),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlock:
+    id: UUID
+    tables: tuple[str, ...]  # labels, sorted
+    start_at: datetime
+    end_at: datetime
+    reason: str
+
+
+def block_restaurant_of(conn: Connection, block_id: UUID) -> UUID | None:
+    """The restaurant a block belongs to, seen across tenants; None for an unknown id."""
+    row = conn.execute("SELECT reserve_block_restaurant(%s) AS owner", (block_id,)).fetchone()
+    return None if row is None else row["owner"]
+
+
+def blocks_of_day(conn: Connection, restaurant_id: UUID, day: date) -> list[StoredBlock]:
+    """Every block with a part on the service date ``day`` (a block takes one allocation
+    per table and service date it touches), by start; each with all of its tables."""
+    rows = conn.execute(
+        """
+        SELECT b.id, b.start_at, b.end_at, b.reason,
+               coalesce((SELECT array_agg(DISTINCT t.label ORDER BY t.label)
+                           FROM allocations a
+                           JOIN tables t ON t.restaurant_id = a.restaurant_id
+                                        AND t.id = a.table_id
+                          WHERE a.restaurant_id = b.restaurant_id AND a.block_id = b.id),
+                        '{}') AS tables
+          FROM blocks b
+         WHERE b.restaurant_id = %(r)s
+           AND b.id IN (SELECT a.block_id FROM allocations a
+                         WHERE a.restaurant_id = %(r)s AND a.service_date = %(day)s
+                           AND a.block_id IS NOT NULL)
+         ORDER BY b.start_at, b.id
+        """,
+        {"r": restaurant_id, "day": day},
+    ).fetchall()
+    return [
+        StoredBlock(row["id"], tuple(row["tables"]), row["start_at"], row["end_at"], row["reason"])
+        for row in rows
+    ]
+
+
+def delete_block(conn: Connection, restaurant_id: UUID, block_id: UUID) -> bool:
+    """Remove the block; its allocations go with it (ON DELETE CASCADE), freeing its
+    tables. False when there was no such block."""
+    cursor = conn.execute(
+        "DELETE FROM blocks WHERE restaurant_id = %s AND id = %s", (restaurant_id, block_id)
+    )
+    return cursor.rowcount > 0

@@ -219,7 +219,8 @@ def bookings_with_tables(
 
 def windows_disagreeing(conn: Connection, ids: Sequence[UUID]) -> list[Disagreement]:
     """Bounded windows of bookings' allocations other than [start, end + buffer), each with
-    the one expected; a completed booking's may end earlier (when it was completed)."""
+    the one expected; a completed booking's may end earlier (when it was completed), or be
+    a microsecond's mark ending by its start (its party left before its window began)."""
     rows = _rows(
         conn,
         f"""
@@ -234,7 +235,9 @@ def windows_disagreeing(conn: Connection, ids: Sequence[UUID]) -> list[Disagreem
          WHERE b.status IN ('confirmed', 'seated', 'completed')
            AND o.occupied IS NOT NULL AND NOT isempty(o.occupied)
            AND NOT lower_inf(o.occupied) AND NOT upper_inf(o.occupied)
-           AND (lower(o.occupied) <> b.start_at
+           AND ((lower(o.occupied) <> b.start_at
+                 AND NOT (b.status = 'completed' AND upper(o.occupied) <= b.start_at
+                          AND upper(o.occupied) - lower(o.occupied) = interval '1 microsecond'))
                 OR NOT lower_inc(o.occupied) OR upper_inc(o.occupied)
                 OR o.service_date <> b.service_date
                 OR upper(o.occupied) > e.occupied_until

@@ -59,9 +59,11 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
         """
         INSERT INTO restaurants (id, slug, name, timezone, slot_interval_minutes,
             hold_ttl_seconds, buffer_minutes, max_online_party_size, booking_horizon_days,
-            lead_time_minutes, max_covers_per_slot, embed_origins)
+            lead_time_minutes, seat_early_minutes, no_show_grace_minutes, max_covers_per_slot,
+            embed_origins)
         VALUES (%(id)s, %(slug)s, %(name)s, %(timezone)s, %(slot)s, %(ttl)s, %(buffer)s,
-            %(online)s, %(horizon)s, %(lead)s, %(pacing)s, %(origins)s::text[])
+            %(online)s, %(horizon)s, %(lead)s, %(early)s, %(grace)s, %(pacing)s,
+            %(origins)s::text[])
         ON CONFLICT (id) DO UPDATE SET
             name = excluded.name, timezone = excluded.timezone,
             slot_interval_minutes = excluded.slot_interval_minutes,
@@ -70,6 +72,8 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
             max_online_party_size = excluded.max_online_party_size,
             booking_horizon_days = excluded.booking_horizon_days,
             lead_time_minutes = excluded.lead_time_minutes,
+            seat_early_minutes = excluded.seat_early_minutes,
+            no_show_grace_minutes = excluded.no_show_grace_minutes,
             max_covers_per_slot = excluded.max_covers_per_slot,
             embed_origins = excluded.embed_origins,
             updated_at = now()
@@ -85,6 +89,8 @@ def _upsert_restaurant(conn: Connection, restaurant_id: UUID, venue: Venue) -> N
             "online": venue.max_online_party_size,
             "horizon": venue.booking_horizon_days,
             "lead": venue.lead_time_minutes,
+            "early": venue.seat_early_minutes,
+            "grace": venue.no_show_grace_minutes,
             "pacing": venue.max_covers_per_slot,
             "origins": list(venue.embed_origins),
         },
@@ -317,6 +323,8 @@ def load_venue(conn: Connection, restaurant_id: UUID) -> Venue:
         max_online_party_size=restaurant["max_online_party_size"],
         booking_horizon_days=restaurant["booking_horizon_days"],
         lead_time_minutes=restaurant["lead_time_minutes"],
+        seat_early_minutes=restaurant["seat_early_minutes"],
+        no_show_grace_minutes=restaurant["no_show_grace_minutes"],
         max_covers_per_slot=restaurant["max_covers_per_slot"],
         embed_origins=tuple(restaurant["embed_origins"]),
         zones=tuple(Zone(**row) for row in zones),

@@ -172,6 +172,14 @@ def _free(floor: Floor, occupancy: Occupancy, request: Request, rule: Rule) -> I
             yield candidate
 
 
+def free_candidates(
+    floor: Floor, occupancy: Occupancy, request: Request, rule: Rule
+) -> list[Candidate]:
+    """Every candidate that can seat the request and is free for its whole window, best
+    first (least waste, fewest tables, labels): what staff may choose from by hand."""
+    return list(_free(floor, occupancy, request, rule))
+
+
 def is_available(
     floor: Floor,
     occupancy: Occupancy,

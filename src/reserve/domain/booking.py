@@ -6,18 +6,22 @@
     cancelled ◀─────┘  no_show
 
 ``completed`` and ``cancelled`` are final. Confirmed and seated bookings hold tables;
-cancelling or a no-show frees them; completing early frees them from that moment.
+cancelling or a no-show frees them; completing early frees them from that moment, and the
+record of where the party sat stays. Seating and no-shows respect the clock: a party is
+seated from the venue's ``seat_early_minutes`` before its start, and is a no-show only from
+``no_show_grace_minutes`` after it.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from reserve.domain.errors import InvalidTransition
+from reserve.domain.errors import InvalidTransition, TooEarly
+from reserve.domain.venue import Venue
 
 
 class Status(StrEnum):
@@ -86,12 +90,51 @@ class Booking:
     pending_reason: str | None = None  # "approval" or "allocation", while pending
 
 
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One step of a booking's history: from a status (None when it was made) to another,
+    by whom (``Caller.actor``), when."""
+
+    from_status: Status | None
+    to_status: Status
+    actor: str
+    at: datetime
+
+
 def check_transition(current: Status, wanted: Status) -> None:
     if wanted not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (it is final)"
         raise InvalidTransition(
             f"a {current} booking cannot become {wanted}; it can become: {allowed}"
         )
+
+
+def check_transition_time(booking: Booking, wanted: Status, now: datetime, venue: Venue) -> None:
+    """Refuse seating a party before the venue's ``seat_early_minutes`` ahead of its start,
+    and a no-show before its start plus ``no_show_grace_minutes`` (``TooEarly``). Other
+    changes (cancelling, undoing a no-show, completing) may happen at any time."""
+    if wanted is Status.SEATED:
+        minutes, verb, relation = venue.seat_early_minutes, "seated", "before"
+        allowed_from = booking.start_at - timedelta(minutes=minutes)
+    elif wanted is Status.NO_SHOW:
+        minutes, verb, relation = venue.no_show_grace_minutes, "marked a no-show", "after"
+        allowed_from = booking.start_at + timedelta(minutes=minutes)
+    else:
+        return
+    if now < allowed_from:
+        zone = booking.start_at.tzinfo
+        raise TooEarly(
+            f"the booking for {booking.guest.name} can be {verb} from "
+            f"{_when(allowed_from.astimezone(zone), now.astimezone(zone))} "
+            f"({minutes} minutes {relation} its start at {booking.start_at:%H:%M})"
+        )
+
+
+def _when(instant: datetime, now: datetime) -> str:
+    """A moment as staff read it: the time, and the date too when it is not today."""
+    if instant.date() == now.date():
+        return f"{instant:%H:%M}"
+    return f"{instant:%H:%M} on {instant.date().isoformat()}"
 
 
 def new_reference() -> str:

@@ -16,6 +16,7 @@
     │   ├── VenueInUse            a venue change that would drop tables still booked
     │   ├── NoAvailability        no table for that party at that time
     │   ├── InvalidTransition     a status change the lifecycle does not allow
+    │   │   └── TooEarly          a status change the clock does not allow yet
     │   ├── IdempotencyKeyInUse   the first request with this key is still running
     │   └── HoldExtensionLimit    the hold was extended as often as it may be
     ├── IdempotencyKeyReused      the key was used for a different request
@@ -113,6 +114,11 @@ class NoAvailability(Conflict):
 
 class InvalidTransition(Conflict):
     pass
+
+
+class TooEarly(InvalidTransition):
+    """Seating a party sooner than the venue's ``seat_early_minutes`` before its start, or
+    a no-show before its start plus ``no_show_grace_minutes``."""
 
 
 class IdempotencyKeyInUse(Conflict):

@@ -22,6 +22,8 @@ ZONE_NAME_LENGTH = 80
 TABLE_LABEL_LENGTH = 32
 TABLE_CAPACITY = (1, 1000)
 PARTY_SIZE = (1, 1000)
+SEAT_EARLY_MINUTES = (0, 1440)  # seating from up to a day before the start
+NO_SHOW_GRACE_MINUTES = (0, 1440)  # a no-show from up to a day after it
 
 # A guest who needs more time extends their hold this many times at most (WCAG 2.2.1 asks
 # for at least ten), each time to the venue's full hold_ttl_seconds from then.

@@ -147,6 +147,56 @@ def check_booking_window(venue: Venue, start_at: datetime, now: datetime) -> Non
         )
 
 
+# A walk-in is not seated when the venue closes sooner than this (or than the party's turn
+# time, if that is shorter).
+WALK_IN_MINIMUM_MINUTES = 30
+
+
+def walk_in_time(venue: Venue, now: datetime, party_size: int) -> tuple[date, OfferedTime]:
+    """The service date and window of a party seated at ``now``: from ``now`` for the turn
+    time of the service period running now, its end cut at closing time.
+
+    ``OutsideServiceHours`` when the venue is closed or between periods now, or closes
+    within ``WALK_IN_MINIMUM_MINUTES`` (or the party's turn time, if shorter). ``now``
+    must be aware.
+    """
+    if now.tzinfo is None:
+        raise ValueError("walk_in_time needs an aware datetime")
+    _check_party_size(party_size)
+    zone = _zone(venue.timezone)
+    local = now.astimezone(zone)
+    day = local.date()
+    wall = local.time().replace(second=0, microsecond=0, fold=0)
+    reason = _closure_reason(venue, day)
+    if reason is not None:
+        raise OutsideServiceHours(f"{venue.name} is closed today, {_day_text(day)}{reason}")
+    opening = _Opening.of(venue, day)
+    span = opening.span_at(_minutes(wall))
+    if span is None:
+        hours = _hours_text(opening.spans) if opening.spans else "closed all day"
+        raise OutsideServiceHours(
+            f"{venue.name} is not open now ({_clock(wall)} on {_day_text(day)}; {hours})"
+        )
+    turn = span.service.turn_minutes(party_size)
+    start = now.astimezone(UTC)
+    end = min(start + timedelta(minutes=turn), opening.closing_instant(span.closing))
+    least = min(turn, WALK_IN_MINIMUM_MINUTES)
+    if end - start < timedelta(minutes=least):
+        raise OutsideServiceHours(
+            f"{venue.name} closes at {_clock_of_minute(span.closing)}, less than {least} "
+            "minutes from now: too late to seat a walk-in"
+        )
+    occupied_until = end + timedelta(minutes=venue.buffer_minutes)
+    return day, OfferedTime(
+        local_time=wall,
+        start_at=start.astimezone(zone),
+        end_at=end.astimezone(zone),
+        occupied_until=occupied_until.astimezone(zone),
+        service=span.service.name,
+        turn_minutes=turn,
+    )
+
+
 def local_instant(timezone: str, day: date, clock: time, *, field: str = "time") -> datetime:
     """The moment the venue's clock shows ``clock`` on ``day`` (its first showing when the
     clocks go back), in the venue's zone; ``InvalidRequest`` naming ``field`` when the clocks

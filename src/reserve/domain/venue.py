@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 
+# A venue that does not say: seat a party from half an hour before its start; a no-show from
+# a quarter of an hour after it.
+DEFAULT_SEAT_EARLY_MINUTES = 30
+DEFAULT_NO_SHOW_GRACE_MINUTES = 15
+
 
 @dataclass(frozen=True, slots=True)
 class Zone:
@@ -80,6 +85,10 @@ class Venue:
     max_online_party_size: int = 8
     booking_horizon_days: int = 90
     lead_time_minutes: int = 0
+    # Staff may seat a party from this long before its start, and mark it a no-show only
+    # this long after its start.
+    seat_early_minutes: int = DEFAULT_SEAT_EARLY_MINUTES
+    no_show_grace_minutes: int = DEFAULT_NO_SHOW_GRACE_MINUTES
     max_covers_per_slot: int | None = None
     # Origins (``https://host[:port]``, lower case) of the venue's own website that may
     # frame its booking page: the pages' Content-Security-Policy frame-ancestors.

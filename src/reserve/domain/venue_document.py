@@ -27,7 +27,15 @@ from reserve.domain.timetable_reading import (
     read_services,
     span,
 )
-from reserve.domain.venue import Closure, Service, ServicePeriod, Table, Venue
+from reserve.domain.venue import (
+    DEFAULT_NO_SHOW_GRACE_MINUTES,
+    DEFAULT_SEAT_EARLY_MINUTES,
+    Closure,
+    Service,
+    ServicePeriod,
+    Table,
+    Venue,
+)
 from reserve.domain.venue_reading import (
     TOP_LEVEL_KEYS,
     read_adjacency,
@@ -86,6 +94,11 @@ def venue_to_document(venue: Venue) -> dict[str, object]:
         "booking_horizon_days": venue.booking_horizon_days,
         "lead_time_minutes": venue.lead_time_minutes,
     }
+    # Written only when not the default, so a venue that keeps them reads as it always did.
+    if venue.seat_early_minutes != DEFAULT_SEAT_EARLY_MINUTES:
+        document["seat_early_minutes"] = venue.seat_early_minutes
+    if venue.no_show_grace_minutes != DEFAULT_NO_SHOW_GRACE_MINUTES:
+        document["no_show_grace_minutes"] = venue.no_show_grace_minutes
     if venue.max_covers_per_slot is not None:
         document["max_covers_per_slot"] = venue.max_covers_per_slot
     if venue.embed_origins:

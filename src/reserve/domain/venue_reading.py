@@ -22,7 +22,13 @@ from reserve.domain.document_reading import (
     repeats,
 )
 from reserve.domain.timetable_reading import MINUTES_PER_DAY
-from reserve.domain.venue import Table, Venue, Zone
+from reserve.domain.venue import (
+    DEFAULT_NO_SHOW_GRACE_MINUTES,
+    DEFAULT_SEAT_EARLY_MINUTES,
+    Table,
+    Venue,
+    Zone,
+)
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # An origin as browsers send it and frame-ancestors matches it: http or https, a host name
@@ -37,6 +43,7 @@ _PORTS = range(1, 65536)
 _SETTING_KEYS = frozenset(
     {"slug", "name", "timezone", "slot_interval_minutes", "hold_ttl_seconds", "buffer_minutes"}
     | {"max_online_party_size", "booking_horizon_days", "lead_time_minutes"}
+    | {"seat_early_minutes", "no_show_grace_minutes"}
     | {"max_covers_per_slot", "embed_origins"}
 )
 TOP_LEVEL_KEYS = _SETTING_KEYS | {"adjacent", "services", "periods", "zones", "tables", "closures"}
@@ -67,6 +74,18 @@ def read_settings(top: Entry) -> Venue:
         max_online_party_size=top.integer("max_online_party_size", minimum=1),
         booking_horizon_days=top.integer("booking_horizon_days", minimum=1),
         lead_time_minutes=top.integer("lead_time_minutes", minimum=0, default=0),
+        seat_early_minutes=top.integer(
+            "seat_early_minutes",
+            minimum=limits.SEAT_EARLY_MINUTES[0],
+            maximum=limits.SEAT_EARLY_MINUTES[1],
+            default=DEFAULT_SEAT_EARLY_MINUTES,
+        ),
+        no_show_grace_minutes=top.integer(
+            "no_show_grace_minutes",
+            minimum=limits.NO_SHOW_GRACE_MINUTES[0],
+            maximum=limits.NO_SHOW_GRACE_MINUTES[1],
+            default=DEFAULT_NO_SHOW_GRACE_MINUTES,
+        ),
         max_covers_per_slot=(
             top.integer("max_covers_per_slot", minimum=1)
             if "max_covers_per_slot" in top.data

@@ -4,7 +4,8 @@ A block is checked like a booking: under the day lock of every service date it t
 against what already occupies its tables; a clash is refused naming what is in the way,
 never left for the exclusion constraint to catch. It may run past midnight and over
 several days: its tables then take one allocation per service date, so each day's
-timeline shows its part.
+timeline shows its part, and each day's list of blocks lists it. Removing a block frees its
+tables at once.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from reserve.db import allocations, holds
 from reserve.db.allocations import TableUse
-from reserve.db.database import Connection
-from reserve.domain.errors import InvalidRequest, NoAvailability
+from reserve.db.database import Connection, scope_to_restaurant
+from reserve.domain.errors import InvalidRequest, NoAvailability, NotFound
 from reserve.domain.timing import day_start, local_instant
-from reserve.services.authorisation import Caller, staff_venue
+from reserve.services.authorisation import Caller, require_staff, staff_venue
 from reserve.services.context import Context
 from reserve.services.seating import check_day, lock_days
 from reserve.services.venue_state import VenueState
@@ -94,6 +95,44 @@ def block(
         return Block(block_id, tuple(chosen), starts, ends, reason)
 
     return ctx.database.run(work)
+
+
+def blocks_of_day(ctx: Context, slug: str, day: date, caller: Caller) -> list[Block]:
+    """The blocks with a part on ``day`` (those spanning midnight included), by start;
+    times in the venue's zone."""
+    check_day(day)
+
+    def work(conn: Connection) -> list[Block]:
+        state = staff_venue(ctx, conn, slug, caller)
+        zone = ZoneInfo(state.venue.timezone)
+        return [
+            Block(
+                found.id,
+                found.tables,
+                found.start_at.astimezone(zone),
+                found.end_at.astimezone(zone),
+                found.reason,
+            )
+            for found in holds.blocks_of_day(conn, state.restaurant_id, day)
+        ]
+
+    return ctx.database.run(work)
+
+
+def remove_block(ctx: Context, block_id: UUID, caller: Caller) -> None:
+    """Put the block's tables back in service (staff of its venue only; to anyone else the
+    block does not exist)."""
+    require_staff(caller)
+
+    def work(conn: Connection) -> None:
+        restaurant_id = holds.block_restaurant_of(conn, block_id)
+        if restaurant_id is None or not caller.is_staff_of(restaurant_id):
+            raise NotFound("no such block")
+        scope_to_restaurant(conn, restaurant_id)
+        if not holds.delete_block(conn, restaurant_id, block_id):
+            raise NotFound("no such block")
+
+    ctx.database.run(work)
 
 
 def _span(

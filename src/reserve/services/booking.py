@@ -155,7 +155,9 @@ def _book(
         holds.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
     elif tables:
         seat(conn, state, tables, slot, booking.id)
-    store.record_status(conn, state.restaurant_id, booking.id, None, status, caller.actor)
+    store.record_status(
+        conn, state.restaurant_id, booking.id, None, status, caller.actor, ctx.clock()
+    )
     return Booked(booking, token)
 
 

@@ -12,7 +12,14 @@ from reserve import metrics
 from reserve.db import allocations
 from reserve.db import bookings as store
 from reserve.db.database import Connection
-from reserve.domain.booking import CHANGEABLE, Booking, Guest, Status, check_transition
+from reserve.domain.booking import (
+    CHANGEABLE,
+    Booking,
+    Guest,
+    Status,
+    check_transition,
+    check_transition_time,
+)
 from reserve.domain.errors import InvalidRequest
 from reserve.services.authorisation import Caller, booking_for, require_staff
 from reserve.services.context import Context
@@ -144,6 +151,7 @@ def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -
     def work(conn: Connection) -> Booking:
         state, booking = booking_for(ctx, conn, booking_id, caller, lock=True, staff=True)
         check_transition(booking.status, wanted)
+        check_transition_time(booking, wanted, ctx.clock(), state.venue)
         rid = state.restaurant_id
         if wanted in (Status.CANCELLED, Status.NO_SHOW):
             allocations.free_booking_tables(conn, rid, booking_id)
@@ -181,5 +189,8 @@ def _record(
     wanted: Status,
     caller: Caller,
 ) -> None:
-    store.set_status(conn, state.restaurant_id, booking.id, wanted, ctx.clock())
-    store.record_status(conn, state.restaurant_id, booking.id, booking.status, wanted, caller.actor)
+    now = ctx.clock()
+    store.set_status(conn, state.restaurant_id, booking.id, wanted, now)
+    store.record_status(
+        conn, state.restaurant_id, booking.id, booking.status, wanted, caller.actor, now
+    )

@@ -13,11 +13,18 @@ from reserve.db import allocations
 from reserve.db import bookings as store
 from reserve.db.database import Connection
 from reserve.domain.booking import SEATING, Booking, Status
-from reserve.domain.errors import InvalidRequest, NoAvailability
+from reserve.domain.errors import InvalidRequest
 from reserve.services.authorisation import Caller, booking_for, require_staff, staff_venue
 from reserve.services.changes import kept_slot, reread
 from reserve.services.context import Context
-from reserve.services.seating import check_day, lock_days, occupancy, seat
+from reserve.services.seating import (
+    check_day,
+    check_free,
+    chosen_tables,
+    lock_days,
+    occupancy,
+    seat,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,29 +95,12 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         state, booking = booking_for(ctx, conn, booking_id, caller, lock=True, staff=True)
         if booking.status not in SEATING:
             raise InvalidRequest("only a confirmed or seated booking has tables")
-        chosen = tuple(sorted(set(labels)))
-        unknown = [label for label in chosen if label not in state.floor.index]
-        if unknown or not chosen:
-            raise InvalidRequest(
-                f"unknown or inactive tables: {', '.join(unknown) or '-'}", fields=("tables",)
-            )
-        allowed = {
-            c.labels for c in state.floor.candidates_for(booking.party_size, state.policy.rule)
-        }
-        if chosen not in allowed:
-            raise InvalidRequest(
-                f"tables {', '.join(chosen)} cannot seat a party of {booking.party_size} "
-                "under this venue's rules",
-                fields=("tables",),
-            )
+        chosen = chosen_tables(state, labels, booking.party_size)
         slot = kept_slot(state, booking)
         lock_days(ctx, conn, state, booking.day)
         allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
-        busy = occupancy(conn, state, booking.day, ctx.clock(), purge=True)
-        if busy.busy(slot.start_at.timestamp(), slot.occupied_until.timestamp()) & (
-            state.floor.mask_of(chosen)
-        ):
-            raise NoAvailability(f"tables {', '.join(chosen)} are taken at that time")
+        taken = occupancy(conn, state, booking.day, ctx.clock(), purge=True)
+        check_free(state, taken, chosen, slot)
         seat(conn, state, chosen, slot, booking_id)
         store.touch(conn, state.restaurant_id, booking_id, ctx.clock())
         return reread(conn, state, booking_id)

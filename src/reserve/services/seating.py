@@ -196,6 +196,33 @@ def find_tables_now(
         raise NoAvailability("no table could be found in time; try again") from None
 
 
+def chosen_tables(state: VenueState, labels: Sequence[str], party_size: int) -> tuple[str, ...]:
+    """Tables staff chose for a party, sorted: refused unless they are active tables of the
+    venue that the allocator itself could give that party (a single table or an allowed
+    combination)."""
+    chosen = tuple(sorted(set(labels)))
+    unknown = [label for label in chosen if label not in state.floor.index]
+    if unknown or not chosen:
+        raise InvalidRequest(
+            f"unknown or inactive tables: {', '.join(unknown) or '-'}", fields=("tables",)
+        )
+    allowed = {c.labels for c in state.floor.candidates_for(party_size, state.policy.rule)}
+    if chosen not in allowed:
+        raise InvalidRequest(
+            f"tables {', '.join(chosen)} cannot seat a party of {party_size} "
+            "under this venue's rules",
+            fields=("tables",),
+        )
+    return chosen
+
+
+def check_free(state: VenueState, taken: Occupancy, labels: Sequence[str], slot: Slot) -> None:
+    """Refuse tables that something occupies during the slot's occupied window."""
+    busy = taken.busy(slot.start_at.timestamp(), slot.occupied_until.timestamp())
+    if busy & state.floor.mask_of(labels):
+        raise NoAvailability(f"tables {', '.join(labels)} are taken at that time")
+
+
 def seat(
     conn: Connection,
     state: VenueState,

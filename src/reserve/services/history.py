@@ -1,0 +1,23 @@
+"""A booking's history: every status it has had, who moved it there and when, for the
+staff of its venue."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from reserve.db import bookings as store
+from reserve.db.database import Connection
+from reserve.domain.booking import Transition
+from reserve.services.authorisation import Caller, booking_for
+from reserve.services.context import Context
+
+
+def booking_history(ctx: Context, booking_id: UUID, caller: Caller) -> list[Transition]:
+    """The booking's transitions in time order (staff of its venue; anyone else, a guest
+    holding its manage token included, is told there is no such booking)."""
+
+    def work(conn: Connection) -> list[Transition]:
+        state, booking = booking_for(ctx, conn, booking_id, caller, staff=True)
+        return store.history(conn, state.restaurant_id, booking.id, state.venue)
+
+    return ctx.database.run(work)
