@@ -35,8 +35,8 @@ READ_TO_WRITE_DELAY = 0.05  # seconds ``slow_reading`` waits after reading the h
 @pytest.fixture
 def context(database_url: str, admin: Connection) -> Iterator[Context]:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    database = Database(database_url, min_size=1, max_size=RACERS + 2)
-    database.open()
+    database = Database(database_url, min_size=RACERS + 2, max_size=RACERS + 2)
+    database.open(wait=True)  # every racer's connection made before the race
     yield Context(database, VenueStates(), "test-secret", clock=lambda: NOW)
     database.close()
 
@@ -58,12 +58,17 @@ def nearly_spent_hold(context: Context, admin: Connection) -> UUID:
 def slow_reading(patch: pytest.MonkeyPatch, *, lock: bool) -> None:
     """Reading the hold pauses before the extension decides and writes, so that every racer
     reads it before any writes unless the read's lock makes them wait; ``lock=False`` reads
-    it as if ``get_hold`` took no lock."""
+    it as if ``get_hold`` took no lock, and then every racer waits until all have read, so
+    that none can see another's write however the threads are scheduled."""
     read = store.get_hold
+    all_read = threading.Barrier(RACERS)
 
     def slowly(*args: Any, **kwargs: Any) -> store.StoredHold | None:
         hold = read(*args, **{**kwargs, "lock": lock})
-        sleep(READ_TO_WRITE_DELAY)
+        if lock:
+            sleep(READ_TO_WRITE_DELAY)
+        else:
+            all_read.wait(timeout=30)
         return hold
 
     patch.setattr(store, "get_hold", slowly)
