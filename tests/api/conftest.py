@@ -242,17 +242,19 @@ def problem() -> ProblemCheck:
     return assert_problem
 
 
-WindowsOf = Callable[[TestClient, dict[str, str], str], list[tuple[str, ...]]]
+WindowsOf = Callable[..., list[tuple[str, ...]]]
 
 
 @pytest.fixture
 def windows_of() -> WindowsOf:
     """``windows_of(api, staff, booking_id)``: the booking's allocations on Monday's
-    timeline, as (table, start, end)."""
+    timeline (``day=`` another's), as (table, start, end)."""
 
-    def read(api: TestClient, staff: dict[str, str], booking_id: str) -> list[tuple[str, ...]]:
+    def read(
+        api: TestClient, staff: dict[str, str], booking_id: str, day: str = MONDAY
+    ) -> list[tuple[str, ...]]:
         response = api.get(
-            "/v1/restaurants/white-horse/timeline", params={"date": MONDAY}, headers=staff
+            "/v1/restaurants/white-horse/timeline", params={"date": day}, headers=staff
         )
         assert response.status_code == 200, response.text
         return [

@@ -16,7 +16,7 @@ from reserve.services.venues import DEMO_VENUE, read_venue_file
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from conftest import Book, KeyFor, ManualClock, ProblemCheck
+    from conftest import Book, KeyFor, ManualClock, ProblemCheck, WindowsOf
 
 TODAY = "2026-12-01"  # a Tuesday: the White Horse is open 12:00-22:00, on GMT
 WALK_INS = "/v1/restaurants/white-horse/walk-ins"
@@ -41,21 +41,12 @@ def seated(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def timeline_of(api: TestClient, staff: dict[str, str], booking_id: str) -> list[tuple[str, ...]]:
-    response = api.get(
-        "/v1/restaurants/white-horse/timeline", params={"date": TODAY}, headers=staff
-    )
-    assert response.status_code == 200, response.text
-    return [
-        (table["label"], allocation["start_at"], allocation["end_at"])
-        for table in response.json()["tables"]
-        for allocation in table["allocations"]
-        if allocation.get("booking_id") == booking_id
-    ]
-
-
 def test_a_walk_in_is_seated_now_for_the_turn_time_of_the_service_running(
-    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], clock: ManualClock
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    clock: ManualClock,
+    windows_of: WindowsOf,
 ) -> None:
     at(clock, 19, 7)
 
@@ -70,7 +61,7 @@ def test_a_walk_in_is_seated_now_for_the_turn_time_of_the_service_running(
     assert body["guest"] == {"name": "Walk-in", "email": None, "phone": None}
     assert len(body["tables"]) == 1
     # Occupied for the turn plus the White Horse's 5 minutes to clear.
-    assert timeline_of(api, staff, body["id"]) == [
+    assert windows_of(api, staff, body["id"], day=TODAY) == [
         (body["tables"][0], "2026-12-01T19:07:00+00:00", "2026-12-01T20:12:00+00:00")
     ]
     again = api.get(f"/v1/bookings/{body['id']}", headers=staff)
@@ -143,14 +134,18 @@ def test_a_walk_in_is_not_seated_at_a_table_booked_soon(
 
 
 def test_a_walk_in_at_tables_staff_chose(
-    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], clock: ManualClock
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    clock: ManualClock,
+    windows_of: WindowsOf,
 ) -> None:
     at(clock, 19)
 
     body = seated(walk_in(api, staff, 6, tables=["MD-07"]))
 
     assert body["tables"] == ["MD-07"]
-    assert [label for label, *_ in timeline_of(api, staff, body["id"])] == ["MD-07"]
+    assert [label for label, *_ in windows_of(api, staff, body["id"], day=TODAY)] == ["MD-07"]
 
 
 def test_a_walk_in_at_tables_that_cannot_seat_the_party_is_refused(
