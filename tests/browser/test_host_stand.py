@@ -40,10 +40,13 @@ def test_a_host_signs_in_by_keyboard_sees_the_day_and_signs_out(
         page.get_by_label("Staff key").fill(key)
         page.keyboard.press("Enter")
         expect_heading(page, "Monday 7 December 2026")  # back to the page asked for
-        row = page.get_by_role("row", name="Grace Hopper")
-        assert "Booked" in row.inner_text()
+        bookings = page.get_by_role("table", name="Bookings on Monday 7 December 2026")
+        assert "Booked" in bookings.get_by_role("row", name="Grace Hopper").inner_text()
+        table = page.get_by_role("table", name="Each table across the day")
+        bar = table.get_by_role("cell", name="Grace Hopper, 4")
+        assert "19:30 to" in bar.inner_text()  # its times, for a screen reader
         assert_accessible(page, "the day")
-        assert_no_sideways_scroll(page, "the day")
+        assert_no_sideways_scroll(page, "the day")  # the timeline scrolls in its own region
         page.get_by_role("button", name="Sign out").click()
         expect_heading(page, "Sign in to the host stand")
         page.goto(site.at(f"/host/r/white-horse?date={MONDAY}"))

@@ -16,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from reserve.domain.access import Role
 from reserve.domain.booking import Status
 from reserve.services.availability import booking_window
-from reserve.services.floor import bookings_of_day
+from reserve.services.floor import bookings_of_day, timeline
 from reserve.services.keys import authenticate, hash_key
 from reserve.services.venues import slug_of, venue_directory
 from reserve.web import session
 from reserve.web.forms import Form
 from reserve.web.pages import PageRoute, checked_form, context_of, limit, render, see_other
 from reserve.web.session import Host
+from reserve.web.timeline import grid
 
 
 class HostRoute(PageRoute):
@@ -166,7 +167,8 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/host/r/{slug}")
 async def day_page(request: Request, slug: str) -> Response:
-    """The day's bookings at a glance, pending ones first, by start."""
+    """The day at a glance: the timeline of every table, then the bookings, pending ones
+    first, by start."""
     ctx = context_of(request)
     host = await _host(request)
     if host is None:
@@ -183,6 +185,7 @@ async def day_page(request: Request, slug: str) -> Response:
         except ValueError:
             form.fail("date", "Enter a date like 2026-12-07.")
     bookings = await run_in_threadpool(bookings_of_day, ctx, venue, day, None, host.caller)
+    tables = await run_in_threadpool(timeline, ctx, venue, day, host.caller)
     bookings.sort(key=lambda b: (b.status is not Status.PENDING, b.start_at, b.reference))
     live = [b for b in bookings if b.status not in (Status.CANCELLED, Status.NO_SHOW)]
     return render(
@@ -200,6 +203,7 @@ async def day_page(request: Request, slug: str) -> Response:
             "covers": sum(b.party_size for b in live),
             "live": len(live),
             "words": _STATUS_WORDS,
+            "grid": grid(window.venue, day, tables),
             "form": form,
         },
         private=True,
