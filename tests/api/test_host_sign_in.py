@@ -143,3 +143,55 @@ def test_an_admin_key_chooses_the_venue(
     )
     assert chosen.headers["location"] == "/host/r/white-horse"
     assert api.get(DAY).status_code == 200
+
+
+def action_form(page: str, label: str) -> tuple[str, dict[str, str]]:
+    """The action and fields of the row button labelled ``label``."""
+    for form in re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', page, re.S):
+        if f'aria-label="{label}' in form[1]:
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[1]))
+            return form[0], fields
+    raise AssertionError(f"no button {label!r}")
+
+
+def test_a_host_seats_a_party_when_the_clock_allows_and_completes_it(
+    api: TestClient, staff: dict[str, str], book: Book, clock: ManualClock
+) -> None:
+    booking = book(4, "19:30").json()
+    sign_in(api, key_of(staff))
+    action, fields = action_form(api.get(DAY).text, "Seat Ada Lovelace")
+    refused = api.post(action, data=fields)  # days ahead of its time
+    assert refused.status_code == 409
+    assert "can be seated from 19:00" in refused.text
+    clock.now = clock.now.replace(year=2026, month=12, day=7, hour=19, minute=10)
+    sign_in(api, key_of(staff))  # a new service day, a new session
+    fields["csrf_token"] = CSRF.findall(api.get(DAY).text)[-1]
+    seated = api.post(action, data=fields, follow_redirects=False)
+    assert seated.status_code == 303
+    page = api.get(seated.headers["location"]).text
+    assert f"Booking {booking['reference']} seated." in page
+    action, fields = action_form(page, "Complete Ada Lovelace")
+    done = api.get(api.post(action, data=fields, follow_redirects=False).headers["location"])
+    assert "marked as left" in done.text
+    assert api.get(f"/v1/bookings/{booking['id']}", headers=staff).json()["status"] == "completed"
+
+
+def test_a_host_cancels_after_a_confirmation_step(
+    api: TestClient, staff: dict[str, str], book: Book
+) -> None:
+    booking = book(2, "19:00").json()
+    sign_in(api, key_of(staff))
+    link = re.search(r'href="([^"]+/cancel)" aria-label="Cancel Ada', api.get(DAY).text)
+    assert link is not None
+    confirm = api.get(link.group(1))
+    assert "Cancel this booking?" in confirm.text
+    action, fields = (
+        re.search(r'<form method="post" action="([^"]+/status)"', confirm.text).group(1),
+        {
+            "csrf_token": CSRF.findall(confirm.text)[-1],
+            "status": "cancelled",
+        },
+    )
+    assert api.post(action, data={**fields, "csrf_token": "0" * 64}).status_code == 403
+    assert api.post(action, data=fields, follow_redirects=False).status_code == 303
+    assert api.get(f"/v1/bookings/{booking['id']}", headers=staff).json()["status"] == "cancelled"

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from reserve.domain.access import Role
 from reserve.domain.booking import Status
+from reserve.domain.errors import InvalidTransition, NotFound
 from reserve.services.availability import booking_window
+from reserve.services.changes import get_booking, set_status
 from reserve.services.floor import bookings_of_day, timeline
 from reserve.services.keys import authenticate, hash_key
 from reserve.services.venues import slug_of, venue_directory
@@ -34,6 +37,21 @@ class HostRoute(PageRoute):
 
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
+
+# The buttons a booking's row offers, by its status (cancelling asks first, on its own page);
+# approving a pending party needs its tables chosen, which the row does not do.
+_ACTIONS: dict[Status, tuple[tuple[Status, str], ...]] = {
+    Status.CONFIRMED: ((Status.SEATED, "Seat"), (Status.NO_SHOW, "No-show")),
+    Status.SEATED: ((Status.COMPLETED, "Complete"),),
+    Status.NO_SHOW: ((Status.CONFIRMED, "Undo no-show"),),
+}
+_DONE = {
+    Status.SEATED: "seated",
+    Status.COMPLETED: "marked as left",
+    Status.NO_SHOW: "marked as a no-show",
+    Status.CONFIRMED: "booked again",
+    Status.CANCELLED: "cancelled",
+}
 
 _STATUS_WORDS = {
     Status.PENDING: "Waiting for approval",
@@ -167,6 +185,17 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/host/r/{slug}")
 async def day_page(request: Request, slug: str) -> Response:
+    return await _day_page(request, slug)
+
+
+async def _day_page(
+    request: Request,
+    slug: str,
+    *,
+    on: date | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
     """The day at a glance: the timeline of every table, then the bookings, pending ones
     first, by start."""
     ctx = context_of(request)
@@ -177,8 +206,8 @@ async def day_page(request: Request, slug: str) -> Response:
     venue = window.venue.slug
     form = Form.of(request.query_params)
     today = window.first_day
-    day = today
-    text = form.text("date")
+    day = on or today
+    text = "" if on else form.text("date")
     if text:
         try:
             day = date.fromisoformat(text)
@@ -204,7 +233,67 @@ async def day_page(request: Request, slug: str) -> Response:
             "live": len(live),
             "words": _STATUS_WORDS,
             "grid": grid(window.venue, day, tables),
+            "actions": _ACTIONS,
+            "cancellable": (Status.PENDING, Status.CONFIRMED),
+            "notice": notice or _done(request),
             "form": form,
         },
+        status=status,
+        private=True,
+    )
+
+
+@router.post("/host/r/{slug}/bookings/{booking_id}/status")
+async def change_status(request: Request, slug: str, booking_id: str) -> Response:
+    """A status button of a booking's row: the change, checked as the API checks it (the
+    lifecycle and the clock), then the day again, saying what happened."""
+    ctx = context_of(request)
+    data = await checked_form(request)
+    host = await _host(request)
+    if host is None:
+        return _to_sign_in(request)
+    try:
+        wanted = Status(data.get("status", ""))
+        booking_key = UUID(booking_id)
+    except ValueError:
+        raise NotFound("no such booking") from None
+    try:
+        booking = await run_in_threadpool(set_status, ctx, booking_key, wanted, host.caller)
+    except InvalidTransition as refused:
+        shown = await run_in_threadpool(get_booking, ctx, booking_key, host.caller)
+        detail = refused.detail[:1].upper() + refused.detail[1:]
+        return await _day_page(request, slug, on=shown.day, notice=f"{detail}.", status=409)
+    done = {"date": booking.day.isoformat(), "done": wanted.value, "ref": booking.reference}
+    return see_other(f"/host/r/{quote(slug)}?" + urlencode(done), private=True)
+
+
+def _done(request: Request) -> str | None:
+    """What the last button did, said from the codes in the address (never its text)."""
+    try:
+        done = Status(request.query_params.get("done", ""))
+    except ValueError:
+        return None
+    reference = request.query_params.get("ref", "")
+    if done not in _DONE or not reference.isalnum() or len(reference) > 16:
+        return None
+    return f"Booking {reference} {_DONE[done]}."
+
+
+@router.get("/host/r/{slug}/bookings/{booking_id}/cancel")
+async def cancel_page(request: Request, slug: str, booking_id: str) -> Response:
+    ctx = context_of(request)
+    host = await _host(request)
+    if host is None:
+        return _to_sign_in(request)
+    try:
+        booking_key = UUID(booking_id)
+    except ValueError:
+        raise NotFound("no such booking") from None
+    booking = await run_in_threadpool(get_booking, ctx, booking_key, host.caller)
+    window = await run_in_threadpool(booking_window, ctx, slug)
+    return render(
+        request,
+        "host_cancel.html",
+        {"host": host, "booking": booking, "venue": window.venue, "slug": slug},
         private=True,
     )
