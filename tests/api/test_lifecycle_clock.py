@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from conftest import made, move_to_status, set_status
 from reserve.db.database import Connection
 from reserve.db.venues import VenueSaved, save_venue
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -25,28 +26,6 @@ MONDAY = "2026-12-07"
 
 def on_monday(clock: ManualClock, hour: int, minute: int = 0, second: int = 0) -> None:
     clock.now = datetime(2026, 12, 7, hour, minute, second, tzinfo=UTC)
-
-
-def made(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    booking: dict[str, Any] = response.json()
-    return booking
-
-
-def set_status(
-    api: TestClient, staff: dict[str, str], booking: dict[str, Any], status: str
-) -> httpx.Response:
-    return api.post(f"/v1/bookings/{booking['id']}/status", json={"status": status}, headers=staff)
-
-
-def moved(
-    api: TestClient, staff: dict[str, str], booking: dict[str, Any], status: str
-) -> dict[str, Any]:
-    response = set_status(api, staff, booking, status)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def history(api: TestClient, headers: dict[str, str], booking_id: str) -> httpx.Response:
@@ -75,7 +54,7 @@ def test_a_party_is_seated_from_half_an_hour_before_its_start(
     )
     assert api.get(f"/v1/bookings/{booking['id']}", headers=staff).json()["status"] == "confirmed"
     on_monday(clock, 19)
-    assert moved(api, staff, booking, "seated")["tables"] == booking["tables"]
+    assert move_to_status(api, staff, booking, "seated")["tables"] == booking["tables"]
 
 
 def test_seating_days_ahead_names_the_day_it_may_happen(
@@ -110,7 +89,7 @@ def test_a_no_show_only_after_the_start_and_a_quarter_of_an_hours_grace(
         "(15 minutes after its start at 19:30)"
     )
     on_monday(clock, 19, 45)
-    assert moved(api, staff, booking, "no_show")["tables"] == []
+    assert move_to_status(api, staff, booking, "no_show")["tables"] == []
 
 
 def test_the_venues_own_margins_decide(
@@ -133,9 +112,9 @@ def test_the_venues_own_margins_decide(
     on_monday(clock, 19, 29)
     problem(set_status(api, staff, seated, "seated"), 409, "too-early")
     on_monday(clock, 19, 30)
-    moved(api, staff, seated, "seated")
+    move_to_status(api, staff, seated, "seated")
     on_monday(clock, 20, 10)
-    moved(api, staff, missing, "no_show")
+    move_to_status(api, staff, missing, "no_show")
 
 
 def test_cancelling_and_undoing_a_no_show_keep_no_hours(
@@ -148,11 +127,11 @@ def test_cancelling_and_undoing_a_no_show_keep_no_hours(
     early = made(book(2, "19:30"))
     missing = made(book(2, "19:30"))
 
-    moved(api, staff, early, "cancelled")  # days before, at 10:00 on the Tuesday
+    move_to_status(api, staff, early, "cancelled")  # days before, at 10:00 on the Tuesday
     on_monday(clock, 19, 45)
-    moved(api, staff, missing, "no_show")
+    move_to_status(api, staff, missing, "no_show")
     clock.now = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # the next morning, after all
-    assert len(moved(api, staff, missing, "confirmed")["tables"]) == 1
+    assert len(move_to_status(api, staff, missing, "confirmed")["tables"]) == 1
 
 
 # --- completing keeps where the party sat ---------------------------------------------
@@ -169,10 +148,10 @@ def test_completing_keeps_the_tables_on_record_and_frees_them_from_then(
     booking = made(book(2, "19:00"))
     [table] = booking["tables"]
     on_monday(clock, 18, 55)
-    moved(api, staff, booking, "seated")
+    move_to_status(api, staff, booking, "seated")
     on_monday(clock, 19, 40)
 
-    completed = moved(api, staff, booking, "completed")
+    completed = move_to_status(api, staff, booking, "completed")
 
     assert completed["tables"] == [table]
     again = api.get(f"/v1/bookings/{booking['id']}", headers=staff).json()
@@ -200,10 +179,10 @@ def test_a_party_gone_before_its_start_keeps_its_table_on_record_and_frees_it(
     booking = made(book(2, "19:30"))
     [table] = booking["tables"]
     on_monday(clock, 19)
-    moved(api, staff, booking, "seated")
+    move_to_status(api, staff, booking, "seated")
     on_monday(clock, 19, 20)  # a drink and gone, before the booked time
 
-    completed = moved(api, staff, booking, "completed")
+    completed = move_to_status(api, staff, booking, "completed")
 
     assert completed["tables"] == [table]
     # On the timeline up to the moment they left; the table is free from then on.
@@ -226,7 +205,7 @@ def test_a_walk_in_completed_at_once_keeps_its_table_and_frees_it_at_that_moment
     walk_in = made(api.post(walk_ins, json={"party_size": 2}, headers=staff))
     [table] = walk_in["tables"]
 
-    completed = moved(api, staff, walk_in, "completed")
+    completed = move_to_status(api, staff, walk_in, "completed")
 
     assert completed["tables"] == [table]
     assert windows_of(api, staff, walk_in["id"]) == [
@@ -259,12 +238,12 @@ def test_the_history_lists_every_transition_in_time_order_with_who_and_when(
 ) -> None:
     booking = made(book(2, "19:30"))  # by a guest, Tuesday 10:00
     on_monday(clock, 19, 45)
-    moved(api, staff, booking, "no_show")
+    move_to_status(api, staff, booking, "no_show")
     on_monday(clock, 19, 50)
-    moved(api, staff, booking, "confirmed")
-    moved(api, staff, booking, "seated")
+    move_to_status(api, staff, booking, "confirmed")
+    move_to_status(api, staff, booking, "seated")
     on_monday(clock, 21)
-    moved(api, staff, booking, "completed")
+    move_to_status(api, staff, booking, "completed")
 
     response = history(api, staff, booking["id"])
 

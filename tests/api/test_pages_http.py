@@ -202,7 +202,9 @@ def test_the_pages_assets_are_kept_for_a_year_under_names_of_their_content(
     api: TestClient, white_horse: VenueSaved
 ) -> None:
     page = api.get("/r/white-horse").text
-    for asset in re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page):
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{12})"', page)
+    assert len(assets) == 3  # the icon, the style sheet and the script
+    for asset in assets:
         answer = api.get(asset)
         assert answer.status_code == 200
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"

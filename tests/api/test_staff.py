@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from conftest import made, move_to_status, set_status
 from reserve.config import PLACEHOLDER_SECRET
 from reserve.db.database import Connection, OperatorDatabase
 from reserve.db.venues import VenueSaved, save_venue
@@ -25,30 +26,6 @@ if TYPE_CHECKING:
 
 MONDAY = "2026-12-07"
 DAY_BOOKINGS = "/v1/restaurants/white-horse/bookings"
-
-
-def made(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code in (201, 202), response.text
-    booking: dict[str, Any] = response.json()
-    return booking
-
-
-def set_status(
-    api: TestClient, staff: dict[str, str], booking: dict[str, Any], status: str
-) -> httpx.Response:
-    return api.post(f"/v1/bookings/{booking['id']}/status", json={"status": status}, headers=staff)
-
-
-def move_to_status(
-    api: TestClient, staff: dict[str, str], booking: dict[str, Any], *statuses: str
-) -> dict[str, Any]:
-    body = booking
-    for status in statuses:
-        response = set_status(api, staff, booking, status)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["status"] == status
-    return body
 
 
 def set_tables(

@@ -56,8 +56,6 @@ REPLAY_TRIES, REPLAY_PAUSE = 20, 0.1
 class Choice:
     """What the booking page shows for a party and a date."""
 
-    party: int
-    day: date
     wanted: time | None
     slots: list[SlotAvailability]
     others: Alternatives | None  # when the wanted time (or the whole day) is full
@@ -169,7 +167,7 @@ def _choose(request: Request, slug: str, party: int, day: date, wanted: time | N
     ):
         around = wanted or (slots[len(slots) // 2].offered.local_time if slots else time(19))
         others = alternatives(ctx, slug, day, party, around, same_day=slots)
-    return Choice(party, day, wanted, slots, others)
+    return Choice(wanted, slots, others)
 
 
 def _notice(request: Request) -> str | None:
