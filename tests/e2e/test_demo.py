@@ -101,6 +101,7 @@ def test_the_demo_serves_the_white_horse_from_nothing(tmp_path: Path) -> None:
         f"http://127.0.0.1:{port}/v1/restaurants/white-horse",
         f"http://127.0.0.1:{port}/docs",
         f"http://127.0.0.1:{port}/readyz",
+        f"http://127.0.0.1:{port}/host",
     ):
         assert url in output
     # The last process to leave the embedded server stops it.

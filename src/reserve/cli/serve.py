@@ -186,6 +186,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     console.print(f"  venue      {base}/v1/restaurants/{venue.slug}", highlight=False)
     console.print(f"  API docs   {base}/docs", highlight=False)
     console.print(f"  health     {base}/readyz", highlight=False)
+    console.print(f"  host stand {base}/host", highlight=False)
     console.print(f"  staff key  {key}", highlight=False)
     console.print(f"  data       {settings.data_dir.resolve()}", highlight=False)
     console.print("Press Ctrl+C to stop.", highlight=False)

@@ -24,17 +24,9 @@ from reserve.services.keys import authenticate, hash_key
 from reserve.services.venues import slug_of, venue_directory
 from reserve.web import session
 from reserve.web.forms import Form
-from reserve.web.pages import PageRoute, checked_form, context_of, limit, render, see_other
-from reserve.web.session import Host
+from reserve.web.pages import checked_form, context_of, limit, render, see_other
+from reserve.web.session import HostRoute, signed_in, to_sign_in
 from reserve.web.timeline import grid
-
-
-class HostRoute(PageRoute):
-    """Signed-in hosts are not rate-limited, as a staff key on the API is not; signing in,
-    and every request without a session, is."""
-
-    limited = False
-
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
 
@@ -63,18 +55,6 @@ _STATUS_WORDS = {
 }
 
 
-async def _host(request: Request) -> Host | None:
-    host = await run_in_threadpool(session.current_host, request)
-    if host is None:
-        limit(request)
-    return host
-
-
-def _to_sign_in(request: Request) -> Response:
-    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return see_other("/host/sign-in?" + urlencode({"next": wanted}), private=True)
-
-
 def _safe_next(text: str | None) -> str | None:
     """Only a path of the host stand: never another site."""
     if text and text.startswith("/host/") and not text.startswith("//"):
@@ -84,7 +64,7 @@ def _safe_next(text: str | None) -> str | None:
 
 @router.get("/host")
 async def host_home(request: Request) -> Response:
-    host = await _host(request)
+    host = await signed_in(request)
     if host is None:
         return see_other("/host/sign-in", private=True)
     if host.venue is None:
@@ -150,9 +130,9 @@ async def sign_in(request: Request) -> Response:
 
 @router.get("/host/venues")
 async def choose_venue_page(request: Request) -> Response:
-    host = await _host(request)
+    host = await signed_in(request)
     if host is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     if host.principal.role is not Role.ADMIN:
         return see_other("/host", private=True)
     listed = await run_in_threadpool(venue_directory, context_of(request).database)
@@ -161,10 +141,10 @@ async def choose_venue_page(request: Request) -> Response:
 
 @router.post("/host/venues")
 async def choose_venue(request: Request) -> Response:
-    host = await _host(request)
+    host = await signed_in(request)
     data = await checked_form(request)
     if host is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     if host.principal.role is not Role.ADMIN:
         return see_other("/host", private=True)
     window = await run_in_threadpool(booking_window, context_of(request), data.get("venue", ""))
@@ -199,9 +179,9 @@ async def _day_page(
     """The day at a glance: the timeline of every table, then the bookings, pending ones
     first, by start."""
     ctx = context_of(request)
-    host = await _host(request)
+    host = await signed_in(request)
     if host is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     window = await run_in_threadpool(booking_window, ctx, slug)
     venue = window.venue.slug
     form = Form.of(request.query_params)
@@ -223,6 +203,7 @@ async def _day_page(
         {
             "host": host,
             "slug": venue,
+            "section": "Day",
             "venue": window.venue,
             "day": day,
             "today": today,
@@ -249,9 +230,9 @@ async def change_status(request: Request, slug: str, booking_id: str) -> Respons
     lifecycle and the clock), then the day again, saying what happened."""
     ctx = context_of(request)
     data = await checked_form(request)
-    host = await _host(request)
+    host = await signed_in(request)
     if host is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     try:
         wanted = Status(data.get("status", ""))
         booking_key = UUID(booking_id)
@@ -282,9 +263,9 @@ def _done(request: Request) -> str | None:
 @router.get("/host/r/{slug}/bookings/{booking_id}/cancel")
 async def cancel_page(request: Request, slug: str, booking_id: str) -> Response:
     ctx = context_of(request)
-    host = await _host(request)
+    host = await signed_in(request)
     if host is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     try:
         booking_key = UUID(booking_id)
     except ValueError:

@@ -14,13 +14,15 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from reserve.domain.access import Principal
 from reserve.services.authorisation import Caller
 from reserve.services.keys import authenticate_hash
-from reserve.web.pages import context_of
+from reserve.web.pages import PageRoute, context_of, limit, see_other
 
 COOKIE = "reserve_host"
 LIFETIME = timedelta(hours=12)  # a service day; a host signs in again the next
@@ -114,3 +116,24 @@ def start(request: Request, response: Response, key_hash: bytes, venue: str | No
 
 def end(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/host", httponly=True, samesite="strict")
+
+
+class HostRoute(PageRoute):
+    """Signed-in hosts are not rate-limited, as a staff key on the API is not; signing in,
+    and every request without a session, is."""
+
+    limited = False
+
+
+async def signed_in(request: Request) -> Host | None:
+    """The host of this request, or None (then the public rate limit applies)."""
+    host = await run_in_threadpool(current_host, request)
+    if host is None:
+        limit(request)
+    return host
+
+
+def to_sign_in(request: Request) -> Response:
+    """To the sign-in page, and back to the page asked for once signed in."""
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return see_other("/host/sign-in?" + urlencode({"next": wanted}), private=True)
