@@ -505,3 +505,39 @@ def test_no_tables_would_fit_while_the_venue_is_closed(
 ) -> None:
     with pytest.raises(OutsideServiceHours):
         waitlist.tables_for(ctx, "white-horse", HOST, 2)  # 10:00: it opens at noon
+
+
+def test_seating_now_gives_each_party_size_its_ways_and_until_when_in_one_read(
+    ctx: Context,
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    clock: ManualClock,
+) -> None:
+    block_every_table_but(api, staff, "MD-01", "MD-02", "MD-03")
+    at(clock, 19)
+
+    seating = waitlist.seating_now(ctx, "white-horse", HOST, [4, 10, 4])
+
+    assert set(seating) == {4, 10}
+    four = seating[4]
+    assert four.ways == tuple(waitlist.tables_for(ctx, "white-horse", HOST, 4))
+    assert (four.until, four.closing, four.closed) == (
+        datetime(2026, 12, 1, 20, 15, tzinfo=UTC),  # dinner: a four stays 75 minutes
+        False,
+        None,
+    )
+    assert seating[10].ways == ()
+    at(clock, 21, 20)
+    assert waitlist.seating_now(ctx, "white-horse", HOST, [4])[4].closing  # cut at 22:00
+
+
+def test_seating_now_says_why_no_walk_in_is_seated_while_the_venue_is_closed(
+    ctx: Context, white_horse: VenueSaved
+) -> None:
+    closed = waitlist.seating_now(ctx, "white-horse", HOST, [2])[2]  # 10:00: it opens at noon
+
+    assert closed.ways == ()
+    assert closed.until is None
+    assert closed.closed is not None
+    assert "not open now" in closed.closed

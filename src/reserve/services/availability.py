@@ -20,6 +20,7 @@ from reserve.domain.availability import (
 from reserve.domain.booking import Booking, Status
 from reserve.domain.timing import opens_on
 from reserve.domain.venue import Venue
+from reserve.services.authorisation import Caller, staff_venue
 from reserve.services.context import Context
 from reserve.services.seating import check_day, check_party, check_zone, day_span
 from reserve.services.venue_state import VenueState
@@ -57,13 +58,19 @@ class Alternatives:
 
 
 def booking_window(ctx: Context, slug: str) -> BookingWindow:
-    def work(conn: Connection) -> BookingWindow:
-        state = ctx.venues.scoped(conn, slug)
-        today = ctx.clock().astimezone(ZoneInfo(state.venue.timezone)).date()
-        last = today + timedelta(days=state.venue.booking_horizon_days)
-        return BookingWindow(state.venue, state.largest_party, today, last)
+    return ctx.database.run(lambda conn: _window(ctx, ctx.venues.scoped(conn, slug)))
 
-    return ctx.database.run(work)
+
+def staff_window(ctx: Context, slug: str, caller: Caller) -> BookingWindow:
+    """``booking_window`` for the venue's staff (the host stand): to anyone else the venue
+    does not exist."""
+    return ctx.database.run(lambda conn: _window(ctx, staff_venue(ctx, conn, slug, caller)))
+
+
+def _window(ctx: Context, state: VenueState) -> BookingWindow:
+    today = ctx.clock().astimezone(ZoneInfo(state.venue.timezone)).date()
+    last = today + timedelta(days=state.venue.booking_horizon_days)
+    return BookingWindow(state.venue, state.largest_party, today, last)
 
 
 def day_availability(

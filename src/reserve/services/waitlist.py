@@ -10,7 +10,9 @@ on the entry's lock; the second is told it was already seated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,7 @@ from reserve.db import waitlist as store
 from reserve.db.database import Connection
 from reserve.domain.allocator import Occupancy, Request, allocate, free_candidates
 from reserve.domain.booking import Booking
-from reserve.domain.errors import NotFound, SelectorTimeout
+from reserve.domain.errors import NotFound, OutsideServiceHours, SelectorTimeout
 from reserve.domain.timing import walk_in_time
 from reserve.domain.waitlist import WaitlistEntry, WaitlistStatus, new_entry
 from reserve.services.authorisation import Caller, require_staff, staff_venue
@@ -103,6 +105,12 @@ def seat(
     return ctx.database.run(work)
 
 
+def entry_of(ctx: Context, entry_id: UUID, caller: Caller) -> WaitlistEntry:
+    """The entry, whatever became of it (staff of its venue only)."""
+    require_staff(caller)
+    return ctx.database.run(lambda conn: _entry_for(ctx, conn, entry_id, caller, lock=False)[1])
+
+
 def remove(ctx: Context, entry_id: UUID, caller: Caller) -> None:
     """Take a party off the list (they left, or will not wait); removing it again changes
     nothing. A party already seated is a booking now: ``InvalidTransition``."""
@@ -134,15 +142,68 @@ def tables_for(
         now = ctx.clock()
         day, window = walk_in_time(state.venue, now, party_size)
         slot = Slot.of(window, day)
-        taken = occupancy(conn, state, day, now)
-        request = Request(party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp())
-        free = [c.labels for c in free_candidates(state.floor, taken, request, state.policy.rule)]
-        suggested = _suggestion(state, taken, request)
-        if suggested is not None:
-            free = [suggested, *(labels for labels in free if labels != suggested)]
-        return free[:limit]
+        return _ways(state, occupancy(conn, state, day, now), slot, party_size, limit)
 
     return ctx.database.run(work)
+
+
+@dataclass(frozen=True, slots=True)
+class SeatingNow:
+    """How a party would be seated now as a walk-in: the free ways (``tables_for``'s), and
+    until when it would stay (its turn time, or closing time when that comes first); or,
+    when no walk-in is seated now, why not (``closed``, and no ways)."""
+
+    party_size: int
+    ways: tuple[tuple[str, ...], ...]
+    until: datetime | None
+    closing: bool  # the turn time was cut at closing time
+    closed: str | None
+
+
+def seating_now(
+    ctx: Context,
+    slug: str,
+    caller: Caller,
+    party_sizes: Iterable[int],
+    *,
+    limit: int = TABLE_CHOICES,
+) -> dict[int, SeatingNow]:
+    """``tables_for`` for each party size at once, in one read of the floor: what the host
+    stand shows beside every waiting party. ``PartyTooLarge`` for a size the venue could
+    never seat."""
+
+    def work(conn: Connection) -> dict[int, SeatingNow]:
+        state = staff_venue(ctx, conn, slug, caller)
+        now = ctx.clock()
+        taken: dict[date, Occupancy] = {}
+        found: dict[int, SeatingNow] = {}
+        for size in sorted(set(party_sizes)):
+            check_party(state, size)
+            try:
+                day, window = walk_in_time(state.venue, now, size)
+            except OutsideServiceHours as closed:
+                found[size] = SeatingNow(size, (), None, False, closed.detail)
+                continue
+            if day not in taken:
+                taken[day] = occupancy(conn, state, day, now)
+            ways = _ways(state, taken[day], Slot.of(window, day), size, limit)
+            cut = window.end_at - window.start_at < timedelta(minutes=window.turn_minutes)
+            found[size] = SeatingNow(size, tuple(ways), window.end_at, cut, None)
+        return found
+
+    return ctx.database.run(work)
+
+
+def _ways(
+    state: VenueState, taken: Occupancy, slot: Slot, party_size: int, limit: int
+) -> list[tuple[str, ...]]:
+    """The free ways to seat the party in ``slot``, the allocator's choice first."""
+    request = Request(party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp())
+    free = [c.labels for c in free_candidates(state.floor, taken, request, state.policy.rule)]
+    suggested = _suggestion(state, taken, request)
+    if suggested is not None:
+        free = [suggested, *(labels for labels in free if labels != suggested)]
+    return free[:limit]
 
 
 def _suggestion(state: VenueState, taken: Occupancy, request: Request) -> tuple[str, ...] | None:
@@ -156,15 +217,15 @@ def _suggestion(state: VenueState, taken: Occupancy, request: Request) -> tuple[
 
 
 def _entry_for(
-    ctx: Context, conn: Connection, entry_id: UUID, caller: Caller
+    ctx: Context, conn: Connection, entry_id: UUID, caller: Caller, *, lock: bool = True
 ) -> tuple[VenueState, WaitlistEntry]:
-    """The entry, locked until the transaction ends, and its venue, the transaction scoped
-    to it, if the caller is its staff; else as if it did not exist."""
+    """The entry, locked until the transaction ends (unless ``lock`` is off), and its venue,
+    the transaction scoped to it, if the caller is its staff; else as if it did not exist."""
     restaurant_id = store.restaurant_of(conn, entry_id)
     if restaurant_id is None or not caller.is_staff_of(restaurant_id):
         raise NotFound("no such waitlist entry")
     state = ctx.venues.of(conn, restaurant_id)
-    entry = store.get_entry(conn, restaurant_id, entry_id, state.venue.timezone, lock=True)
+    entry = store.get_entry(conn, restaurant_id, entry_id, state.venue.timezone, lock=lock)
     if entry is None:
         raise NotFound("no such waitlist entry")
     return state, entry

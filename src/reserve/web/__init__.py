@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reserve.web import guest, host, manage
+from reserve.web import guest, host, host_floor, manage
 
 router = APIRouter()
 router.include_router(guest.router)
 router.include_router(manage.router)
 router.include_router(host.router)
+router.include_router(host_floor.router)
