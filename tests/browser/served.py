@@ -15,6 +15,7 @@ import uvicorn
 from tests.api.conftest import UNLIMITED, ManualClock
 
 from reserve.api.app import create_app
+from reserve.cli.serve import Server
 from reserve.config import PLACEHOLDER_SECRET, Settings
 from reserve.db.database import Database
 from reserve.domain.venue import Venue
@@ -59,9 +60,7 @@ def serving(database_url: str, clock: ManualClock, **settings: Any) -> Iterator[
     context = Context(database, VenueStates(), config.secret_key.get_secret_value(), clock=clock)
     app = create_app(config, database, context, background=False)
     sock = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
+    server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

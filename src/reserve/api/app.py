@@ -27,6 +27,7 @@ from reserve.config import Settings, load_settings
 from reserve.db.database import Database
 from reserve.services.context import Context
 from reserve.services.keys import Principals
+from reserve.services.live import FloorFeed
 from reserve.services.pending import retry_pending
 from reserve.services.prune import prune
 from reserve.services.venue_state import VenueStates
@@ -48,7 +49,8 @@ def create_app(
     ``context`` is what the use cases are given (by default over ``database``).
 
     ``background`` runs the allocator that keeps retrying pending bookings, and the pruner
-    that removes old confirmation results and expired holds.
+    that removes old confirmation results and expired holds. The listener behind the host
+    stand's live updates runs either way.
     """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
@@ -70,6 +72,7 @@ def create_app(
     app.state.refusals = RateLimiter(settings.public_rate_limit)  # refused keys, per client
     app.state.principals = Principals()
     app.state.background = background
+    app.state.floor_feed = FloorFeed(database.conninfo)
     problems.install(app)
     app.add_middleware(RequestTimer)
     app.include_router(operations)
@@ -88,8 +91,10 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Opens the pool, starts the background work, and undoes both when the app stops."""
+    """Opens the pool, starts listening for floor changes and the background work, and
+    undoes them when the app stops."""
     database: Database = app.state.database
+    feed: FloorFeed = app.state.floor_feed
     context: Context = app.state.context
     settings: Settings = app.state.settings
     # Not waiting lets the app start while the database is away; /readyz says so.
@@ -99,6 +104,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # threads that hold them; requests queue in the event loop instead.
     to_thread.current_default_thread_limiter().total_tokens = database.max_size
     metrics.UP.set(1)
+    feed.start()
     tasks: list[asyncio.Task[None]] = []
     if app.state.background:
         tasks = [
@@ -108,6 +114,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await feed.stop()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -24,6 +24,7 @@ from reserve.db.urls import database_url
 from reserve.domain.access import Role
 from reserve.domain.errors import ConfigurationError
 from reserve.services.keys import authenticate, replace_named_key
+from reserve.services.live import end_all_streams
 from reserve.services.venues import DEMO_VENUE, import_venue_file
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -33,13 +34,23 @@ DEMO_KEY_FILE = "demo-key"
 STARTUP_SECONDS = 5.0  # a worker that dies sooner is not restarted: something is wrong
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, which ends the host stand's live streams as it begins to stop: it
+    waits for every open response to finish before it stops the app, and a stream never
+    finishes of itself."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        end_all_streams()
+        await super().shutdown(sockets)
+
+
 def _run(settings: Settings, host: str, port: int, workers: int) -> None:
     # Resolve the database once, here: with the embedded server this process starts it and
     # keeps it up, and every worker connects to the same one.
     os.environ["RESERVE_DATABASE_URL"] = database_url(settings)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
         if workers == 1:
-            uvicorn.Server(_config(host, port, settings.log_level)).run()
+            Server(_config(host, port, settings.log_level)).run()
         else:
             _run_workers(host, port, settings.log_level, workers)
 
@@ -88,7 +99,7 @@ def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:
 def _worker(host: str, port: int, log_level: str) -> None:
     config = _config(host, port, log_level)
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[_listener(host, port)])
+        Server(config).run(sockets=[_listener(host, port)])
 
 
 def _run_workers(host: str, port: int, log_level: str, workers: int) -> None:

@@ -168,15 +168,17 @@ class Database(_Units):
         idle_timeout_ms: int = IDLE_IN_TRANSACTION_TIMEOUT_MS,
     ) -> None:
         self.url = url
+        # How the pool's connections log in; the floor's listener logs in the same way.
+        self.conninfo = app_login(
+            url,
+            password=password,
+            statement_timeout_ms=statement_timeout_ms,
+            idle_in_transaction_timeout_ms=idle_timeout_ms,
+        )
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
         # the database is away instead of hanging.
         self.pool: ConnectionPool[Connection] = ConnectionPool(
-            app_login(
-                url,
-                password=password,
-                statement_timeout_ms=statement_timeout_ms,
-                idle_in_transaction_timeout_ms=idle_timeout_ms,
-            ),
+            self.conninfo,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,

@@ -60,6 +60,13 @@ _DESCRIBE = {
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname = 'public' AND p.proname LIKE 'reserve\\_%'
     """,
+    "trigger": """
+        SELECT c.relname || '.' || t.tgname AS name, pg_get_triggerdef(t.oid) AS definition
+          FROM pg_trigger t
+          JOIN pg_class c ON c.oid = t.tgrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND NOT t.tgisinternal
+    """,
     "grant": """
         SELECT c.relname AS name,
                concat_ws(',',
