@@ -241,6 +241,77 @@ def test_staff_approving_a_pending_booking_seats_it(
     assert len(windows_of(api, staff, pending["id"])) == len(approved["tables"])
 
 
+def test_staff_approve_a_pending_party_at_tables_they_choose_the_allocators_first(
+    api: TestClient,
+    white_horse: VenueSaved,
+    staff: dict[str, str],
+    book: Book,
+    problem: ProblemCheck,
+) -> None:
+    pending = made(book(13, "19:00"))
+    first = _table_choices(api, staff, pending)
+    suggested = first["suggested"]
+    assert suggested
+    assert first["ways"][0] == suggested
+    blocked = api.post(
+        "/v1/restaurants/white-horse/blocks",
+        json={"tables": [suggested[0]], "date": MONDAY, "start": "18:00", "end": "23:00"},
+        headers=staff,
+    )
+    assert blocked.status_code == 201, blocked.text
+
+    then = _table_choices(api, staff, pending)
+    [block] = [t["taken_by"] for t in then["tables"] if t["label"] == suggested[0]]
+    assert (block["kind"], block["id"]) == ("block", blocked.json()["id"])
+    assert then["ways"]
+    assert not any(suggested[0] in way for way in then["ways"])
+    # The first suggestion, now blocked in part, is refused and the party stays pending.
+    problem(set_tables(api, staff, pending, suggested), 409, "no-availability")
+    assert api.get(f"/v1/bookings/{pending['id']}", headers=staff).json()["status"] == "pending"
+
+    chosen = then["ways"][-1]
+    approved = set_tables(api, staff, pending, chosen)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["tables"]) == ("confirmed", sorted(chosen))
+    steps = api.get(f"/v1/bookings/{pending['id']}/history", headers=staff).json()
+    assert [(t["from"], t["to"]) for t in steps["transitions"]][-1] == ("pending", "confirmed")
+
+
+def _table_choices(
+    api: TestClient, staff: dict[str, str], booking: dict[str, Any]
+) -> dict[str, Any]:
+    response = api.get(f"/v1/bookings/{booking['id']}/tables", headers=staff)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_the_table_choices_of_a_booking_count_its_own_tables_free(
+    api: TestClient, white_horse: VenueSaved, staff: dict[str, str], book: Book
+) -> None:
+    booking = made(book(2, "19:00"))
+    [table] = booking["tables"]
+
+    body = api.get(f"/v1/bookings/{booking['id']}/tables", headers=staff).json()
+
+    [own] = [t for t in body["tables"] if t["label"] == table]
+    assert own == {**own, "current": True, "taken_by": None}
+    assert [table] in body["ways"]
+
+
+def test_the_table_choices_are_for_the_venues_staff_only(
+    api: TestClient, white_horse: VenueSaved, book: Book, problem: ProblemCheck
+) -> None:
+    booking = made(book(2, "19:00"))
+
+    response = api.get(
+        f"/v1/bookings/{booking['id']}/tables",
+        headers={"X-Manage-Token": booking["manage_token"]},
+    )
+
+    problem(response, 401, "unauthorized")
+
+
 def test_a_status_change_needs_a_staff_key(
     api: TestClient, white_horse: VenueSaved, book: Book, problem: ProblemCheck
 ) -> None:

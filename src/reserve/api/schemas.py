@@ -13,7 +13,7 @@ from reserve.domain.booking import Booking, Source, Status, Transition
 from reserve.domain.venue import Venue
 from reserve.domain.waitlist import WaitlistEntry
 from reserve.services.blocks import Block
-from reserve.services.floor import TableDay
+from reserve.services.floor import Occupation, TableChoices, TableDay
 from reserve.services.holds import Hold, HoldView
 
 
@@ -310,6 +310,67 @@ class TransitionOut(BaseModel):
 class HistoryOut(BaseModel):
     booking_id: UUID
     transitions: list[TransitionOut]
+
+
+class TakenOut(BaseModel):
+    """What else takes a table during a booking's window."""
+
+    kind: str = Field(description="booking, hold or block")
+    id: UUID
+    start_at: Instant
+    end_at: Instant
+    party_size: int | None
+    status: Status | None
+    guest_name: str | None
+
+    @classmethod
+    def of(cls, taken: Occupation) -> TakenOut:
+        return cls(
+            kind=taken.kind,
+            id=taken.owner_id,
+            start_at=taken.start_at.isoformat(),
+            end_at=taken.end_at.isoformat(),
+            party_size=taken.party_size,
+            status=None if taken.status is None else Status(taken.status),
+            guest_name=taken.guest_name,
+        )
+
+
+class TableChoiceOut(BaseModel):
+    label: str
+    zone: str
+    capacity: int
+    current: bool = Field(description="The booking sits at this table now.")
+    taken_by: TakenOut | None = Field(description="What else takes it then; null when free.")
+
+
+class TableChoicesOut(BaseModel):
+    booking_id: UUID
+    suggested: list[str] | None = Field(
+        description="The tables the allocator would choose; null when none are free."
+    )
+    ways: list[list[str]] = Field(
+        description="Free ways to seat the party (tables or combinations), the suggestion first."
+    )
+    tables: list[TableChoiceOut]
+
+    @classmethod
+    def of(cls, booking_id: UUID, choices: TableChoices) -> TableChoicesOut:
+        return cls(
+            booking_id=booking_id,
+            suggested=None if choices.suggested is None else list(choices.suggested),
+            ways=[list(way) for way in choices.ways],
+            tables=[
+                TableChoiceOut(
+                    label=table.label,
+                    zone=table.zone,
+                    capacity=table.capacity,
+                    current=table.current,
+                    taken_by=None if table.taken_by is None else TakenOut.of(table.taken_by),
+                )
+                for table in choices.tables
+            ],
+        )
 
 
 class BlockIn(Strict):

@@ -22,6 +22,7 @@ from reserve.api.schemas import (
     RestaurantOut,
     SeatIn,
     StatusIn,
+    TableChoicesOut,
     TablesIn,
     TransitionOut,
     WaitlistEntryOut,
@@ -63,8 +64,17 @@ def change_status(
 def change_tables(
     booking_id: UUID, body: TablesIn, ctx: ContextDep, caller: CallerDep
 ) -> BookingOut:
-    """Seat the booking at other tables, checked as the allocator checks its own."""
+    """Seat the booking at other tables, checked as the allocator checks its own; a pending
+    booking seated so is approved (confirmed at those tables)."""
     return BookingOut.of(floor.reassign(ctx, booking_id, body.tables, caller))
+
+
+@router.get("/bookings/{booking_id}/tables", responses=problems(*ANY_CALL, 404))
+def table_choices(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> TableChoicesOut:
+    """Where the booking could sit for its window (its own tables counted free): every
+    table with what else takes it, and the free ways to seat the party, the allocator's
+    choice first."""
+    return TableChoicesOut.of(booking_id, floor.table_choices(ctx, booking_id, caller))
 
 
 @router.get("/bookings/{booking_id}/history", responses=problems(*ANY_CALL, 404))

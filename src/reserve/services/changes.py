@@ -46,7 +46,7 @@ def cancel(ctx: Context, booking_id: UUID, caller: Caller) -> Booking:
         if booking.status is not Status.CANCELLED:
             check_transition(booking.status, Status.CANCELLED)
             allocations.free_booking_tables(conn, state.restaurant_id, booking_id)
-            _record(ctx, conn, state, booking, Status.CANCELLED, caller)
+            record_transition(ctx, conn, state, booking, Status.CANCELLED, caller)
             metrics.BOOKINGS.labels("cancelled").inc()
         return reread(conn, state, booking_id)
 
@@ -163,7 +163,7 @@ def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -
             slot = kept_slot(state, booking)
             plan = find_tables_now(ctx, conn, state, slot, booking.party_size, booking.zone)
             seat(conn, state, plan.tables, slot, booking_id)
-        _record(ctx, conn, state, booking, wanted, caller)
+        record_transition(ctx, conn, state, booking, wanted, caller)
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)
@@ -181,7 +181,7 @@ def reread(conn: Connection, state: VenueState, booking_id: UUID) -> Booking:
     return stored.booking
 
 
-def _record(
+def record_transition(
     ctx: Context,
     conn: Connection,
     state: VenueState,
@@ -189,6 +189,7 @@ def _record(
     wanted: Status,
     caller: Caller,
 ) -> None:
+    """Set the booking's new status and add the step to its history."""
     now = ctx.clock()
     store.set_status(conn, state.restaurant_id, booking.id, wanted, now)
     store.record_status(
