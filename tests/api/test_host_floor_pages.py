@@ -1,5 +1,5 @@
 """The host stand's walk-in, waitlist and blocks pages over HTTP: each needs a session and
-the venue's own key, every form its CSRF token; bad input is shown beside its field (400)
+the venue's own key, every form its CSRF token; bad input is shown beside its field (422)
 and tables taken meanwhile are refused (409), writing nothing either way."""
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def test_bad_walk_in_input_is_shown_beside_its_field_and_seats_nobody(
     host: TestClient, staff: dict[str, str]
 ) -> None:
     page = host.get(f"{HOST}/walk-in", params={"party": "lots"})
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert error_beside(page.text, "party").startswith("Enter the party size")
 
     csrf = token(page.text)
@@ -190,7 +190,7 @@ def test_bad_walk_in_input_is_shown_beside_its_field_and_seats_nobody(
         f"{HOST}/walk-in",
         {"csrf_token": csrf, "party": "2", "phone": "call me", "tables": "MD-01"},
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert "Enter a phone number" in error_beside(answer.text, "phone")
     assert 'value="call me"' in answer.text  # what was typed, to put right
     assert bookings_today(host, staff) == []
@@ -316,7 +316,7 @@ def test_bad_waitlist_input_is_shown_beside_its_field_and_adds_nobody(
 ) -> None:
     answer = add_party(host, name="", party="0", quote="soon", notes="x" * 501)
 
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert error_beside(answer.text, "name") == "Enter the name the party gave."
     assert error_beside(answer.text, "party").startswith("Enter the party size")
     assert error_beside(answer.text, "quote").startswith("Enter the wait quoted in minutes")
@@ -383,17 +383,17 @@ def test_bad_block_input_is_shown_beside_its_field_and_blocks_nothing(
 ) -> None:
     answer = block_form(host, date="2026-11-30", start="late", end="", reason="r" * 201)
 
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert error_beside(answer.text, "tables") == "Choose at least one table to block."
     assert error_beside(answer.text, "date").startswith("That date has passed")
     assert error_beside(answer.text, "start") == "Enter a time like 22:30."
     assert error_beside(answer.text, "end") == "Enter the time the block ends."
     assert error_beside(answer.text, "reason").startswith("Keep the reason to 200")
     same = block_form(host, "NO-SUCH", date=TODAY, start="20:00", end="20:00")
-    assert same.status_code == 400
+    assert same.status_code == 422
     assert error_beside(same.text, "end").startswith("Choose a “to” time other than")
     unknown = block_form(host, "NO-SUCH", date=TODAY, start="20:00", end="21:00")
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     assert "Unknown tables: NO-SUCH" in error_beside(unknown.text, "tables")
     assert 'value="NO-SUCH"' not in unknown.text  # only the venue's tables are offered
     assert blocks_on(host, staff) == []
@@ -416,3 +416,27 @@ def test_a_block_over_a_booking_is_refused_with_what_is_in_the_way(
     )
     assert 'id="table-MD-01" name="tables" value="MD-01" checked' in answer.text
     assert blocks_on(host, staff) == []
+
+
+REFRESH = re.compile(r'<noscript><meta http-equiv="refresh" content="30; url=([^"]+)"></noscript>')
+
+
+def test_without_script_the_day_reloads_unless_stopped_and_the_waitlist_when_asked(
+    api: TestClient, staff: dict[str, str]
+) -> None:
+    sign_in(api, key_of(staff))
+    day = "/host/r/white-horse?date=2026-12-07"
+
+    reloads = REFRESH.search(api.get(day + "&done=seated&ref=ABC").text)
+    assert reloads is not None
+    assert reloads.group(1) == day  # not the notice of the last action again
+    stopped = api.get(day + "&reload=off").text
+    assert REFRESH.search(stopped) is None
+    assert 'href="/host/r/white-horse?date=2026-12-07&amp;reload=on"' in stopped
+
+    waitlist = api.get("/host/r/white-horse/waitlist").text
+    assert REFRESH.search(waitlist) is None  # it would lose a party being typed in
+    assert "Reload this page every 30 seconds" in waitlist
+    asked = REFRESH.search(api.get("/host/r/white-horse/waitlist?reload=on").text)
+    assert asked is not None
+    assert asked.group(1) == "/host/r/white-horse/waitlist?reload=on"

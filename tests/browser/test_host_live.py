@@ -143,7 +143,12 @@ def test_without_script_the_host_stand_reloads_itself(
     no_script_page.get_by_role("button", name="Sign in").click()
     expect_heading(no_script_page, ON_MONDAY)
     refresh = no_script_page.locator("meta[http-equiv=refresh]")
-    expect(refresh).to_have_attribute("content", "30")
+    expect(refresh).to_have_attribute("content", f"30; url=/host/r/white-horse?date={MONDAY}")
+    # The host may stop it (WCAG 2.2.1), and start it again.
+    no_script_page.get_by_role("link", name="Stop reloading").click()
+    expect(refresh).to_have_count(0)
+    no_script_page.get_by_role("link", name="Reload this page every 30 seconds").click()
+    expect(refresh).to_have_attribute("content", f"30; url=/host/r/white-horse?date={MONDAY}")
 
 
 def test_the_floor_waits_while_the_host_types_in_it(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reserve.web import guest, host, host_floor, live, manage
+from reserve.web import guest, host, host_booking, host_floor, live, manage
 
 router = APIRouter()
 router.include_router(guest.router)
 router.include_router(manage.router)
 router.include_router(host.router)
 router.include_router(live.router)
+router.include_router(host_booking.router)
 router.include_router(host_floor.router)

@@ -8,44 +8,48 @@ sign in, and back to the page they asked for afterwards.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import quote, urlencode
-from uuid import UUID
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from reserve.domain.access import Role
 from reserve.domain.booking import Status
-from reserve.domain.errors import InvalidTransition, NotFound
 from reserve.services.availability import booking_window
-from reserve.services.changes import get_booking, set_status
-from reserve.services.floor import bookings_of_day, timeline
+from reserve.services.floor import floor_of_day
 from reserve.services.keys import authenticate, hash_key
 from reserve.services.venues import slug_of, venue_directory
 from reserve.web import session
 from reserve.web.forms import Form
 from reserve.web.pages import checked_form, context_of, limit, render, see_other
-from reserve.web.session import HostRoute, signed_in, to_sign_in
+from reserve.web.session import HostRoute, reloading, signed_in, to_sign_in
 from reserve.web.timeline import grid
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
 
 # The buttons a booking's row offers, by its status (cancelling asks first, on its own page);
 # approving a pending party needs its tables chosen, which the row does not do.
-_ACTIONS: dict[Status, tuple[tuple[Status, str], ...]] = {
+ACTIONS: dict[Status, tuple[tuple[Status, str], ...]] = {
     Status.CONFIRMED: ((Status.SEATED, "Seat"), (Status.NO_SHOW, "No-show")),
     Status.SEATED: ((Status.COMPLETED, "Complete"),),
     Status.NO_SHOW: ((Status.CONFIRMED, "Undo no-show"),),
 }
+# Bookings the host stand may cancel.
+CANCELLABLE = (Status.PENDING, Status.CONFIRMED)
+# What the page says the last action did, by the code in its address.
 _DONE = {
-    Status.SEATED: "seated",
-    Status.COMPLETED: "marked as left",
-    Status.NO_SHOW: "marked as a no-show",
-    Status.CONFIRMED: "booked again",
-    Status.CANCELLED: "cancelled",
+    Status.SEATED.value: "Booking {ref} seated.",
+    Status.COMPLETED.value: "Booking {ref} marked as left.",
+    Status.NO_SHOW.value: "Booking {ref} marked as a no-show.",
+    Status.CONFIRMED.value: "Booking {ref} booked again.",
+    Status.CANCELLED.value: "Booking {ref} cancelled.",
+    "tables": "Booking {ref} moved to its new tables.",
+    "approved": "Booking {ref} approved: it is confirmed at its tables.",
+    "changed": "Booking {ref} changed.",
 }
 
-_STATUS_WORDS = {
+STATUS_WORDS = {
     Status.PENDING: "Waiting for approval",
     Status.CONFIRMED: "Booked",
     Status.SEATED: "Seated",
@@ -165,10 +169,10 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/host/r/{slug}")
 async def day_page(request: Request, slug: str) -> Response:
-    return await _day_page(request, slug)
+    return await show_day(request, slug)
 
 
-async def _day_page(
+async def show_day(
     request: Request,
     slug: str,
     *,
@@ -176,8 +180,8 @@ async def _day_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    """The day at a glance: the timeline of every table, then the bookings, pending ones
-    first, by start."""
+    """The day at a glance: the bookings still to place, the timeline of every table, then
+    the bookings, pending ones first, by start."""
     ctx = context_of(request)
     host = await signed_in(request)
     if host is None:
@@ -193,10 +197,14 @@ async def _day_page(
             day = date.fromisoformat(text)
         except ValueError:
             form.fail("date", "Enter a date like 2026-12-07.")
-    bookings = await run_in_threadpool(bookings_of_day, ctx, venue, day, None, host.caller)
-    tables = await run_in_threadpool(timeline, ctx, venue, day, host.caller)
-    bookings.sort(key=lambda b: (b.status is not Status.PENDING, b.start_at, b.reference))
+    floor = await run_in_threadpool(floor_of_day, ctx, venue, day, host.caller)
+    bookings = sorted(
+        floor.bookings, key=lambda b: (b.status is not Status.PENDING, b.start_at, b.reference)
+    )
     live = [b for b in bookings if b.status not in (Status.CANCELLED, Status.NO_SHOW)]
+    # Above the timeline: what still needs a place (a pending party, or one without tables).
+    unplaced = [b for b in live if b.status is Status.PENDING or not b.tables]
+    now = ctx.clock().astimezone(ZoneInfo(window.venue.timezone))
     return render(
         request,
         "host_day.html",
@@ -212,11 +220,16 @@ async def _day_page(
             "bookings": bookings,
             "covers": sum(b.party_size for b in live),
             "live": len(live),
-            "words": _STATUS_WORDS,
-            "grid": grid(window.venue, day, tables),
-            "actions": _ACTIONS,
-            "cancellable": (Status.PENDING, Status.CONFIRMED),
-            "notice": notice or _done(request),
+            "words": STATUS_WORDS,
+            "grid": grid(window.venue, day, floor.tables, floor.bookings, now),
+            "unplaced": unplaced,
+            "reloading": reloading(
+                request, f"/host/r/{quote(venue)}", default=True, keep={"date": day.isoformat()}
+            ),
+            "now": now,
+            "actions": ACTIONS,
+            "cancellable": CANCELLABLE,
+            "notice": notice or done_notice(request),
             "form": form,
         },
         status=status,
@@ -224,57 +237,10 @@ async def _day_page(
     )
 
 
-@router.post("/host/r/{slug}/bookings/{booking_id}/status")
-async def change_status(request: Request, slug: str, booking_id: str) -> Response:
-    """A status button of a booking's row: the change, checked as the API checks it (the
-    lifecycle and the clock), then the day again, saying what happened."""
-    ctx = context_of(request)
-    data = await checked_form(request)
-    host = await signed_in(request)
-    if host is None:
-        return to_sign_in(request)
-    try:
-        wanted = Status(data.get("status", ""))
-        booking_key = UUID(booking_id)
-    except ValueError:
-        raise NotFound("no such booking") from None
-    try:
-        booking = await run_in_threadpool(set_status, ctx, booking_key, wanted, host.caller)
-    except InvalidTransition as refused:
-        shown = await run_in_threadpool(get_booking, ctx, booking_key, host.caller)
-        detail = refused.detail[:1].upper() + refused.detail[1:]
-        return await _day_page(request, slug, on=shown.day, notice=f"{detail}.", status=409)
-    done = {"date": booking.day.isoformat(), "done": wanted.value, "ref": booking.reference}
-    return see_other(f"/host/r/{quote(slug)}?" + urlencode(done), private=True)
-
-
-def _done(request: Request) -> str | None:
-    """What the last button did, said from the codes in the address (never its text)."""
-    try:
-        done = Status(request.query_params.get("done", ""))
-    except ValueError:
-        return None
+def done_notice(request: Request) -> str | None:
+    """What the last action did, said from the codes in the address (never its text)."""
+    done = _DONE.get(request.query_params.get("done", ""))
     reference = request.query_params.get("ref", "")
-    if done not in _DONE or not reference.isalnum() or len(reference) > 16:
+    if done is None or not reference.isalnum() or len(reference) > 16:
         return None
-    return f"Booking {reference} {_DONE[done]}."
-
-
-@router.get("/host/r/{slug}/bookings/{booking_id}/cancel")
-async def cancel_page(request: Request, slug: str, booking_id: str) -> Response:
-    ctx = context_of(request)
-    host = await signed_in(request)
-    if host is None:
-        return to_sign_in(request)
-    try:
-        booking_key = UUID(booking_id)
-    except ValueError:
-        raise NotFound("no such booking") from None
-    booking = await run_in_threadpool(get_booking, ctx, booking_key, host.caller)
-    window = await run_in_threadpool(booking_window, ctx, slug)
-    return render(
-        request,
-        "host_cancel.html",
-        {"host": host, "booking": booking, "venue": window.venue, "slug": slug},
-        private=True,
-    )
+    return done.format(ref=reference)

@@ -3,9 +3,9 @@ service for a while), over the services the staff API calls.
 
 Every button is a form that posts, then goes back to its page (303) saying what it did by
 the id of what it made or changed, read back from the database: never text from the
-address. A refusal shows the page again with the message beside what it concerns: 400 for
-what the form got wrong, 409 when the floor does not allow it now (the table was taken
-meanwhile, the party was seated already), 422 when the venue seats no walk-in now.
+address. A refusal shows the page again with the message beside what it concerns: 422 for
+what the form got wrong or when the venue seats no walk-in now, 409 when the floor does not
+allow it now (the table was taken meanwhile, the party was seated already).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from reserve.services.seating import check_day
 from reserve.services.walk_ins import seat_walk_in
 from reserve.web.forms import NAME_LENGTH, NOTES_LENGTH, PHONE, PHONE_LENGTH, Form
 from reserve.web.pages import checked_form, context_of, render, see_other
-from reserve.web.session import Host, HostRoute, signed_in, to_sign_in
+from reserve.web.session import Host, HostRoute, reloading, signed_in, to_sign_in
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
 
@@ -162,7 +162,7 @@ async def _walk_in(
         "seats": {table.label: table.capacity for table in window.venue.tables},
         "party_query": urlencode(party_query),
     }
-    code = status or (200 if form.ok else 400)
+    code = status or (200 if form.ok else 422)
     return _page(request, "host_walk_in.html", host, window, "Walk-in", values, code)
 
 
@@ -203,9 +203,7 @@ async def seat_a_walk_in(request: Request, slug: str) -> Response:
 
 
 def _status_of(refused: Exception) -> int:
-    if isinstance(refused, Conflict):
-        return 409
-    return 422 if isinstance(refused, OutsideServiceHours) else 400
+    return 409 if isinstance(refused, Conflict) else 422
 
 
 async def _seated(request: Request, host: Host, window: BookingWindow) -> str | None:
@@ -273,8 +271,10 @@ async def _waitlist(
         Waiting(entry, entry.waited(now), _over_by(entry, now), seating[entry.party_size])
         for entry in entries
     ]
-    values = {"form": form, "rows": rows, "notice": notice}
-    code = status or (200 if form.ok else 400)
+    # Off unless asked for: a reload would lose a party being typed in.
+    again = reloading(request, f"/host/r/{quote(window.venue.slug)}/waitlist", default=False)
+    values = {"form": form, "rows": rows, "notice": notice, "reloading": again}
+    code = status or (200 if form.ok else 422)
     return _page(request, "host_waitlist.html", host, window, "Waitlist", values, code)
 
 
@@ -446,7 +446,7 @@ async def _blocks(
         "chosen": set(chosen),
         "notice": notice,
     }
-    code = status or (200 if form.ok else 400)
+    code = status or (200 if form.ok else 422)
     return _page(request, "host_blocks.html", host, window, "Blocks", values, code)
 
 
@@ -525,7 +525,7 @@ async def block_tables(request: Request, slug: str) -> Response:
             day,
             form,
             chosen,
-            status=409 if isinstance(refused, Conflict) else 400,
+            status=409 if isinstance(refused, Conflict) else 422,
         )
     return _back(window.venue.slug, "blocks", date=day.isoformat(), created=str(made.id))
 

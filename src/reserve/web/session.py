@@ -137,3 +137,38 @@ def to_sign_in(request: Request) -> Response:
     """To the sign-in page, and back to the page asked for once signed in."""
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return see_other("/host/sign-in?" + urlencode({"next": wanted}), private=True)
+
+
+RELOAD_SECONDS = 30  # how often a host page reloads itself when script is off
+
+
+@dataclass(frozen=True, slots=True)
+class Reloading:
+    """A host page's reload when script is off (with script, its events keep it up to
+    date): every ``RELOAD_SECONDS`` while ``on``, and a link that turns it the other way, so
+    that the host controls the timing (WCAG 2.2.1)."""
+
+    on: bool
+    target: str  # the page reloaded: its address without the notice of the last action
+    toggle: str  # the page with reloading turned the other way
+    seconds: int = RELOAD_SECONDS
+
+
+def reloading(
+    request: Request, path: str, *, default: bool, keep: dict[str, str] | None = None
+) -> Reloading:
+    """Whether the page at ``path`` reloads itself (``?reload=on`` or ``off``, else
+    ``default``), and the addresses it needs, with the query ``keep`` (``path``, not the
+    request's: a refused form shows its page at the address it was posted to)."""
+    asked = request.query_params.get("reload")
+    on = default if asked not in ("on", "off") else asked == "on"
+    kept = keep or {}
+
+    def address(query: dict[str, str]) -> str:
+        return f"{path}?{urlencode(query)}" if query else path
+
+    return Reloading(
+        on,
+        address({**kept, **({"reload": "on"} if on and not default else {})}),
+        address({**kept, "reload": "off" if on else "on"}),
+    )
