@@ -146,11 +146,14 @@ def test_an_admin_key_chooses_the_venue(
 
 
 def action_form(page: str, label: str) -> tuple[str, dict[str, str]]:
-    """The action and fields of the row button labelled ``label``."""
-    for form in re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', page, re.S):
-        if f'aria-label="{label}' in form[1]:
-            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[1]))
-            return form[0], fields
+    """The action and fields of the row button labelled ``label``: the form's hidden
+    fields and the button's own name and value."""
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    for action, form in forms:
+        pressed = re.search(rf'name="([^"]+)" value="([^"]*)"[^>]*aria-label="{label}', form)
+        if pressed:
+            fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+            return action, {**fields, pressed.group(1): pressed.group(2)}
     raise AssertionError(f"no button {label!r}")
 
 

@@ -54,7 +54,8 @@
     var kept = [];
     floor.querySelectorAll("form").forEach(function (form) {
       Array.prototype.forEach.call(form.elements, function (field) {
-        if (!field.name || field.type === "hidden") return;
+        // Buttons carry what they do, not what was typed: a row's buttons share one name.
+        if (!field.name || field.type === "hidden" || field.tagName === "BUTTON") return;
         var changed = field.type === "checkbox" || field.type === "radio"
           ? field.checked !== field.defaultChecked
           : field.value !== field.defaultValue;
@@ -71,7 +72,7 @@
       floor.querySelectorAll("form").forEach(function (form) {
         if (form.getAttribute("action") !== one.action) return;
         Array.prototype.forEach.call(form.elements, function (field) {
-          if (field.name !== one.name) return;
+          if (field.name !== one.name || field.tagName === "BUTTON") return;
           if (one.type === "checkbox" || one.type === "radio") {
             if (field.value === one.value) field.checked = one.checked;
           } else {
