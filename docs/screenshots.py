@@ -13,6 +13,11 @@ free ones (19:30 booked out for four through the JSON API first); the details pa
 the hold counting down, then with errors; the confirmation; the manage page; the change
 page; the cancel confirmation and the cancelled booking; and an expired hold, for which
 the venue is imported with a 10-second hold (``reserve venue import``) and put back after.
+
+Then the host stand on a tablet (1024 x 768), signed in with the demo's staff key, on
+today's date (the current time marked while the venue is open): the timeline of a day
+booked through the JSON API, a pending large party's page with the tables to approve it
+at, and the waitlist with three parties on it.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ CHROMIUM_FLAGS = [
 ]
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1024, "height": 800}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 SLUG = "white-horse"
 SHORT_HOLD_SECONDS = 10  # the least a venue document allows
 
@@ -255,6 +261,91 @@ def expire_a_hold(site: Demo, page: Page, booking: str) -> None:
         import_venue(site, original)
 
 
+def book_today(site: Demo, day: date) -> None:
+    """Fill the rest of ``day`` for the host stand's pictures: parties of two to six at the
+    times still free, and a party of 13, which waits for the restaurant's approval."""
+    with (
+        httpx.Client(
+            base_url=site.url, headers={"Authorization": f"Bearer {site.key}"}, timeout=30
+        ) as client,
+        httpx.Client(base_url=site.url, timeout=30) as guest,
+    ):
+
+        def book(party: int, at: str, name: str, *, staff: bool = True) -> None:
+            # A guest's request (no key) for a party above the online limit waits for
+            # approval; staff would be seated at once.
+            (client if staff else guest).post(
+                f"/v1/restaurants/{SLUG}/bookings",
+                json={
+                    "party_size": party,
+                    "date": day.isoformat(),
+                    "time": at,
+                    "guest": {"name": name, "email": "guest@example.com"},
+                },
+                headers={"Idempotency-Key": str(uuid4())},
+            )
+
+        names = iter(GUESTS * 10)
+        for party in (2, 4, 2, 3, 6, 2, 5, 4):
+            offered = client.get(
+                f"/v1/restaurants/{SLUG}/availability",
+                params={"date": day.isoformat(), "party_size": party},
+            ).json()
+            free = [slot["time"] for slot in offered["slots"] if slot["available"]]
+            for at in free[:: max(1, len(free) // 3)]:
+                book(party, at, next(names))
+        if free:
+            book(13, free[len(free) // 2], "Turing family", staff=False)
+
+
+def host_stand(site: Demo, browser: Browser) -> None:
+    page = _tab(browser, TABLET)
+    page.goto(site.at("/host"))
+    page.get_by_label("Staff key").fill(site.key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("table", name=re.compile("Each table across the day")).wait_for()
+    book_today(site, date.today())
+    page.reload()
+    shot(page, "12-host-timeline")
+
+    waiting = page.get_by_role("region", name="Waiting for tables")
+    if waiting.count():
+        waiting.get_by_role("link").first.click()
+        page.get_by_role("heading", name=re.compile("Turing family")).wait_for()
+        shot(page, "13-host-booking")
+
+    with httpx.Client(
+        base_url=site.url, headers={"Authorization": f"Bearer {site.key}"}, timeout=30
+    ) as client:
+        for name, party, quote in (
+            ("Hedy Lamarr", 2, 15),
+            ("Claude Shannon", 4, 30),
+            ("Lise Meitner", 6, 45),
+        ):
+            client.post(
+                f"/v1/restaurants/{SLUG}/waitlist",
+                json={"name": name, "party_size": party, "quoted_wait_minutes": quote},
+            ).raise_for_status()
+    page.goto(site.at(f"/host/r/{SLUG}/waitlist"))
+    page.get_by_role("heading", name="Waitlist", level=1).wait_for()
+    shot(page, "14-host-waitlist")
+    page.context.close()
+
+
+GUESTS = (
+    "Ada Lovelace",
+    "Grace Hopper",
+    "Alan Kay",
+    "Barbara Liskov",
+    "Edsger Dijkstra",
+    "Frances Allen",
+    "Donald Knuth",
+    "Karen Spärck Jones",
+    "Ken Thompson",
+    "Radia Perlman",
+)
+
+
 def next_monday(today: date) -> date:
     return today + timedelta(days=7 - today.weekday())
 
@@ -271,6 +362,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_FLAGS)
         try:
             walk(site, browser, day)
+            host_stand(site, browser)
         finally:
             browser.close()
 

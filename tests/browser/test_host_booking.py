@@ -254,3 +254,17 @@ def _free_like(page: Any, label: str) -> str:
     free = page.get_by_role("checkbox", name=re.compile(rf"^\S+ {re.escape(capacity)} free"))
     labels = [free.nth(n).get_attribute("value") for n in range(free.count())]
     return next(other for other in labels if other and other != label)
+
+
+def test_the_timeline_opens_at_the_current_time(host: Any, site: Site) -> None:
+    site.clock.now = datetime(2026, 12, 7, 21, 0, tzinfo=UTC)  # the slots from 12:00 are wider
+    host.reload()
+    now = host.get_by_role("columnheader", name="Now")
+    region = host.get_by_role("region", name="Tables")
+    expect(now).to_be_visible()
+    shown, box = region.bounding_box(), now.bounding_box()
+    assert shown is not None
+    assert box is not None
+    assert shown["x"] < box["x"]
+    assert box["x"] + box["width"] <= shown["x"] + shown["width"]  # scrolled into sight
+    assert region.evaluate("region => region.scrollLeft") > 0

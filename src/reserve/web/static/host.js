@@ -227,6 +227,18 @@
     });
   }
 
+  // The timeline opens at the current time (two slots before it showing), not at the
+  // day's first opening; after that, refreshes keep wherever the host scrolled it.
+  function toNow() {
+    var now = floor.querySelector("table.timeline th.now");
+    var region = now && now.closest(".table-scroll");
+    if (!region || region.scrollLeft) return;
+    var head = region.querySelector("th[scope=row]");
+    var left = now.getBoundingClientRect().left - region.getBoundingClientRect().left;
+    region.scrollLeft = Math.max(0, left - (head ? head.offsetWidth : 0) - 2 * now.offsetWidth);
+  }
+
+  toNow();
   if (window.EventSource) connect();
   else fallBack();
 })();
