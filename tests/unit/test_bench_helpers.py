@@ -15,6 +15,7 @@ import pytest
 from bench.baseline import replay_baseline
 from bench.booking_http import CpuMeter
 from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
+from bench.floor_notify import levels_in_turn
 from bench.optimum import replay_repacking, solve_optimum
 from bench.pages import busy_day, growth, median_p99, route_totals, static_urls
 from bench.replay import Seating, check_seating, replay_allocator
@@ -170,6 +171,21 @@ def test_the_cpu_meter_counts_a_process_tree_with_its_exited_children() -> None:
 
     assert burnt >= 0.25
     assert idled < 0.1
+
+
+def test_the_notification_benchmark_measures_both_variants_of_a_level_back_to_back() -> None:
+    turns = list(levels_in_turn(2, {"pgbench": [1, 8], "HTTP": [16]}))
+
+    assert [turn[1:] for turn in turns[:6]] == [
+        ("pgbench", 1, "notify"),
+        ("pgbench", 1, "silent"),
+        ("pgbench", 8, "notify"),
+        ("pgbench", 8, "silent"),
+        ("HTTP", 16, "notify"),
+        ("HTTP", 16, "silent"),
+    ]
+    assert [turn[3] for turn in turns[6:8]] == ["silent", "notify"]  # the other goes first
+    assert len(turns) == 12
 
 
 def test_the_pages_busy_day_is_the_next_monday_even_from_a_monday() -> None:
