@@ -32,3 +32,12 @@ def test_the_code_passes(command: list[str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """pytest imports test modules by their name alone (the folders have no package), so
+    a second module of one name fails the whole run when both are collected."""
+    names: dict[str, list[str]] = {}
+    for module in (ROOT / "tests").rglob("test_*.py"):
+        names.setdefault(module.name, []).append(str(module.relative_to(ROOT)))
+    assert not {name: paths for name, paths in names.items() if len(paths) > 1}
