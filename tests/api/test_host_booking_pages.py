@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from test_host_sign_in import CSRF, DAY, key_of, sign_in
 
-from conftest import Book, KeyFor
+from conftest import MONDAY, Book, KeyFor
 from reserve.db.database import Connection
 from reserve.db.venues import VenueSaved, save_venue
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -71,7 +71,8 @@ def test_tables_that_cannot_seat_the_party_are_a_bad_request(
     sign_in(api, key_of(staff))
     page = api.get(page_of(booking)).text
 
-    for data in ({}, {"table": "NO-SUCH"}, {"way": "MD-01+MD-02+MD-03+MD-04"}):
+    many = ["MD-01", "MD-02", "MD-03", "MD-04"]
+    for data in ({}, {"table": "NO-SUCH"}, {"table": many}, {"table": "X" * 33}):
         answer = api.post(page_of(booking) + "/tables", data={"csrf_token": token(page), **data})
         assert answer.status_code == 422, data
         assert 'id="tables-error"' in answer.text
@@ -85,19 +86,22 @@ def test_approving_a_pending_party_at_a_way_offered_confirms_it(
     sign_in(api, key_of(staff))
     page = api.get(page_of(pending)).text
     assert "Approve: choose its tables" in page
-    way = re.search(r'name="way" value="([^"]+)"', page)
-    assert way is not None
+    first = re.search(r'<ul class="ways">\s*<li>(.*?)</li>', page, re.S)
+    assert first is not None
+    assert "suggested" in first.group(1)
+    way = re.findall(r'name="table" value="([^"]+)"', first.group(1))
+    assert len(way) >= 2  # no single table seats thirteen
 
     done = api.post(
         page_of(pending) + "/tables",
-        data={"csrf_token": token(page), "way": way.group(1)},
+        data={"csrf_token": token(page), "table": way},
         follow_redirects=False,
     )
 
     assert done.status_code == 303
     assert "approved: it is confirmed at its tables" in api.get(done.headers["location"]).text
     after = booking_of(api, staff, pending)
-    assert (after["status"], after["tables"]) == ("confirmed", sorted(way.group(1).split("+")))
+    assert (after["status"], after["tables"]) == ("confirmed", sorted(way))
 
 
 def test_a_change_is_checked_field_by_field_and_a_refusal_keeps_the_booking(
@@ -160,3 +164,72 @@ def test_a_host_of_another_venue_finds_no_such_booking(
         answer = api.get(path)
         assert answer.status_code == 404, path
         assert "Ada Lovelace" not in answer.text
+
+
+def test_an_action_in_another_venues_address_changes_nothing(
+    api: TestClient, staff: dict[str, str], book: Book
+) -> None:
+    booking = book(2, "19:30").json()
+    sign_in(api, key_of(staff))
+    page = api.get(page_of(booking)).text
+
+    for slug in ("nope", "black-swan"):
+        answer = api.post(
+            f"/host/r/{slug}/bookings/{booking['id']}/status",
+            data={"csrf_token": token(page), "status": "cancelled"},
+        )
+        assert answer.status_code == 404, slug
+    assert booking_of(api, staff, booking)["status"] == "confirmed"
+
+
+def test_digits_of_other_scripts_and_endless_numbers_are_refused_beside_the_field(
+    api: TestClient, staff: dict[str, str], book: Book
+) -> None:
+    booking = book(2, "19:30").json()
+    sign_in(api, key_of(staff))
+    page = api.get(page_of(booking)).text
+    for party in ("²", "9" * 5000, "٣"):
+        answer = api.post(
+            page_of(booking) + "/change",
+            data={"csrf_token": token(page), "party": party, "date": MONDAY, "time": "20:00"},
+        )
+        assert answer.status_code == 422
+        assert 'id="party-error"' in answer.text
+    for time in ("19:00:59.123+05:00", "7pm", "24:00"):
+        answer = api.post(
+            page_of(booking) + "/change",
+            data={"csrf_token": token(page), "party": "2", "date": MONDAY, "time": time},
+        )
+        assert answer.status_code == 422, time
+        assert 'id="time-error"' in answer.text
+    assert api.get("/r/white-horse?party=%C2%B2").status_code == 200  # the guest page too
+    assert booking_of(api, staff, booking)["time"] == "19:30"
+
+
+def test_a_notice_is_said_only_of_what_the_booking_now_is(
+    api: TestClient, staff: dict[str, str], book: Book
+) -> None:
+    booking = book(2, "19:30").json()
+    sign_in(api, key_of(staff))
+
+    for path in (
+        f"{DAY}&done=cancelled&booking={booking['id']}",
+        page_of(booking) + "?done=cancelled&booking=" + booking["id"],
+    ):
+        assert "cancelled." not in api.get(path).text
+    assert (
+        f"Booking {booking['reference']} changed."
+        in api.get(page_of(booking) + f"?done=changed&booking={booking['id']}").text
+    )
+
+
+def test_a_cancelled_booking_has_no_tables_to_choose(
+    api: TestClient, staff: dict[str, str], book: Book
+) -> None:
+    booking = book(2, "19:30").json()
+    api.post(f"/v1/bookings/{booking['id']}/cancel", headers=staff)
+
+    answer = api.get(f"/v1/bookings/{booking['id']}/tables", headers=staff)
+
+    assert answer.status_code == 422
+    assert "a cancelled booking takes no tables" in answer.json()["detail"]

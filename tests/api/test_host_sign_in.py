@@ -58,7 +58,7 @@ def test_a_staff_key_signs_in_to_its_venues_day(
     assert page.status_code == 200
     assert page.headers["cache-control"] == "private, no-store"
     assert "2 bookings, 18 covers" in page.text
-    rows = re.findall(r'<tr class="status-row-(\w+)">', page.text)
+    rows = re.findall(r'<tr class="status-row-(\w+)" id="booking-', page.text)
     assert rows == ["pending", "confirmed"]  # waiting for approval first
 
 

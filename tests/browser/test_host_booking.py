@@ -100,8 +100,9 @@ def test_a_no_show_before_the_start_and_its_grace_is_refused_saying_why(
 
     host.get_by_role("button", name="No-show Ada Lovelace").click()
 
-    expect(notice(host, "no-show")).to_be_visible()
-    expect(notice(host, "19:45")).to_be_visible()
+    refusal = host.get_by_role("alert")
+    expect(refusal).to_contain_text("can be marked a no-show from 19:45")
+    expect(refusal).to_be_focused()  # read out first
     expect(row(host, "Ada Lovelace")).to_contain_text("Booked")
 
 

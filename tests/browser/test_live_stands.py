@@ -193,3 +193,43 @@ def test_an_open_stand_goes_to_sign_in_when_its_key_is_revoked(
     expect(stand.get_by_role("heading", name="Sign in to the host stand")).to_be_visible(
         timeout=live.RETRY_MS + 3000
     )
+
+
+def test_a_host_whose_button_goes_keeps_focus_in_its_row(
+    site: Site, stands: Any, stand_key: str
+) -> None:
+    grace = booked(site, 2, time(19, 30), name="Grace Hopper")
+    site.clock.now = datetime.fromisoformat("2026-12-07T19:10:00+00:00")
+    door, bar = stands(), stands()
+    sign_in_to_monday(door, site, stand_key)
+    sign_in_to_monday(bar, site, stand_key)
+    bar.get_by_role("button", name=f"Seat Grace Hopper ({grace.reference})").focus()
+
+    door.get_by_role("button", name=f"Seat Grace Hopper ({grace.reference})").click()
+
+    # The button became "Complete": focus stays in the party's row, on its first control.
+    complete = bar.get_by_role("button", name=f"Complete Grace Hopper ({grace.reference})")
+    expect(complete).to_be_focused(timeout=PROMPTLY_MS)
+
+
+def test_a_host_pauses_the_live_floor_and_it_catches_up_on_resuming(
+    site: Site, stands: Any, stand_key: str
+) -> None:
+    stand = stands()
+    sign_in_to_monday(stand, site, stand_key)
+    pause = stand.get_by_role("button", name="Pause live updates")
+    pause.click()
+    expect(stand.get_by_role("button", name="Resume live updates")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    booked(site, 2, time(19, 30), name="Monday Guest")
+
+    expect(stand.get_by_role("status").filter(has_text="there are changes to show")).to_be_visible(
+        timeout=PROMPTLY_MS
+    )
+    expect(stand.get_by_role("row", name="Monday Guest")).to_have_count(0)
+    stand.get_by_role("button", name="Resume live updates").click()
+    expect(bookings_of(stand).get_by_role("row", name="Monday Guest")).to_be_visible(
+        timeout=PROMPTLY_MS
+    )

@@ -35,6 +35,8 @@ from reserve.services.seating import (
 )
 from reserve.services.venue_state import VenueState
 
+# The bookings staff may seat at tables they choose (a pending one is approved so).
+PLACEABLE = (Status.PENDING, *SEATING)
 # How many free ways to seat a booking ``table_choices`` offers, the allocator's first.
 WAYS_OFFERED = 5
 
@@ -156,8 +158,8 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         if approving:
             check_transition(booking.status, Status.CONFIRMED)
             check_transition_time(booking, Status.CONFIRMED, ctx.clock(), state.venue)
-        elif booking.status not in SEATING:
-            raise InvalidRequest("only a pending, confirmed or seated booking takes tables")
+        elif booking.status not in PLACEABLE:
+            raise InvalidRequest(f"a {booking.status} booking takes no tables")
         chosen = chosen_tables(state, labels, booking.party_size)
         slot = kept_slot(state, booking)
         lock_days(ctx, conn, state, booking.day)
@@ -184,6 +186,8 @@ def table_choices(ctx: Context, booking_id: UUID, caller: Caller) -> TableChoice
 
     def work(conn: Connection) -> TableChoices:
         state, booking = booking_for(ctx, conn, booking_id, caller, staff=True)
+        if booking.status not in PLACEABLE:
+            raise InvalidRequest(f"a {booking.status} booking takes no tables")
         slot = kept_slot(state, booking)
         zone = ZoneInfo(state.venue.timezone)
         active = [table for table in state.venue.tables if table.active]

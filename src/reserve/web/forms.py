@@ -16,6 +16,7 @@ NAME_LENGTH = 120
 PHONE_LENGTH = (7, 30)
 NOTES_LENGTH = 500
 PHONE = re.compile(r"^[0-9+()./ -]+$")
+CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # a time of day, HH:MM
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
 
@@ -45,7 +46,7 @@ def party_size(form: Form, largest: int, name: str = "party") -> int | None:
     text = form.text(name)
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
+    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not 1 <= int(text) <= 1000:
         form.fail(name, "Choose how many people are coming.")
         return None
     size = int(text)
@@ -77,12 +78,10 @@ def clock(form: Form, name: str = "time") -> time | None:
     text = form.text(name)
     if not text:
         return None
-    try:
-        chosen = time.fromisoformat(text)
-    except ValueError:
+    if not CLOCK.match(text):
         form.fail(name, "Choose a time from the list.")
         return None
-    return chosen.replace(second=0, microsecond=0, tzinfo=None)
+    return time.fromisoformat(text)
 
 
 def guest(form: Form) -> tuple[Guest, str] | None:

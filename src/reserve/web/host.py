@@ -24,40 +24,18 @@ from reserve.web import session
 from reserve.web.forms import Form
 from reserve.web.pages import checked_form, context_of, limit, render, see_other
 from reserve.web.session import HostRoute, reloading, signed_in, to_sign_in
+from reserve.web.stand import (
+    ACTIONS,
+    CANCELLABLE,
+    STATUS_WORDS,
+    a_day,
+    done_notice,
+    host_page,
+    open_venue,
+)
 from reserve.web.timeline import grid
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
-
-# The buttons a booking's row offers, by its status (cancelling asks first, on its own page);
-# approving a pending party needs its tables chosen, which the row does not do.
-ACTIONS: dict[Status, tuple[tuple[Status, str], ...]] = {
-    Status.CONFIRMED: ((Status.SEATED, "Seat"), (Status.NO_SHOW, "No-show")),
-    Status.SEATED: ((Status.COMPLETED, "Complete"),),
-    Status.NO_SHOW: ((Status.CONFIRMED, "Undo no-show"),),
-}
-# Bookings the host stand may cancel.
-CANCELLABLE = (Status.PENDING, Status.CONFIRMED)
-# What the page says the last action did, by the code in its address.
-_DONE = {
-    Status.SEATED.value: "Booking {ref} seated.",
-    Status.COMPLETED.value: "Booking {ref} marked as left.",
-    Status.NO_SHOW.value: "Booking {ref} marked as a no-show.",
-    Status.CONFIRMED.value: "Booking {ref} booked again.",
-    Status.CANCELLED.value: "Booking {ref} cancelled.",
-    "tables": "Booking {ref} moved to its new tables.",
-    "approved": "Booking {ref} approved: it is confirmed at its tables.",
-    "changed": "Booking {ref} changed.",
-}
-
-STATUS_WORDS = {
-    Status.PENDING: "Waiting for approval",
-    Status.CONFIRMED: "Booked",
-    Status.SEATED: "Seated",
-    Status.COMPLETED: "Left",
-    Status.CANCELLED: "Cancelled",
-    Status.NO_SHOW: "No-show",
-}
-
 
 def _safe_next(text: str | None) -> str | None:
     """Only a path of the host stand: never another site."""
@@ -177,26 +155,23 @@ async def show_day(
     slug: str,
     *,
     on: date | None = None,
-    notice: str | None = None,
+    refusal: str | None = None,
     status: int = 200,
 ) -> Response:
     """The day at a glance: the bookings still to place, the timeline of every table, then
-    the bookings, pending ones first, by start."""
+    the bookings, pending ones first, by start. ``refusal`` says why an action was not
+    done."""
     ctx = context_of(request)
-    host = await signed_in(request)
-    if host is None:
-        return to_sign_in(request)
-    window = await run_in_threadpool(booking_window, ctx, slug)
+    opened = await open_venue(request, slug)
+    if isinstance(opened, Response):
+        return opened
+    host, window = opened
     venue = window.venue.slug
     form = Form.of(request.query_params)
     today = window.first_day
     day = on or today
-    text = "" if on else form.text("date")
-    if text:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            form.fail("date", "Enter a date like 2026-12-07.")
+    if on is None and form.text("date"):
+        day = a_day(form, "date") or today
     floor = await run_in_threadpool(floor_of_day, ctx, venue, day, host.caller)
     bookings = sorted(
         floor.bookings, key=lambda b: (b.status is not Status.PENDING, b.start_at, b.reference)
@@ -205,42 +180,25 @@ async def show_day(
     # Above the timeline: what still needs a place (a pending party, or one without tables).
     unplaced = [b for b in live if b.status is Status.PENDING or not b.tables]
     now = ctx.clock().astimezone(ZoneInfo(window.venue.timezone))
-    return render(
-        request,
-        "host_day.html",
-        {
-            "host": host,
-            "slug": venue,
-            "section": "Day",
-            "venue": window.venue,
-            "day": day,
-            "today": today,
-            "previous": day - timedelta(days=1),
-            "next_day": day + timedelta(days=1),
-            "bookings": bookings,
-            "covers": sum(b.party_size for b in live),
-            "live": len(live),
-            "words": STATUS_WORDS,
-            "grid": grid(window.venue, day, floor.tables, floor.bookings, now),
-            "unplaced": unplaced,
-            "reloading": reloading(
-                request, f"/host/r/{quote(venue)}", default=True, keep={"date": day.isoformat()}
-            ),
-            "now": now,
-            "actions": ACTIONS,
-            "cancellable": CANCELLABLE,
-            "notice": notice or done_notice(request),
-            "form": form,
-        },
-        status=status,
-        private=True,
-    )
-
-
-def done_notice(request: Request) -> str | None:
-    """What the last action did, said from the codes in the address (never its text)."""
-    done = _DONE.get(request.query_params.get("done", ""))
-    reference = request.query_params.get("ref", "")
-    if done is None or not reference.isalnum() or len(reference) > 16:
-        return None
-    return done.format(ref=reference)
+    values = {
+        "day": day,
+        "today": today,
+        "previous": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "bookings": bookings,
+        "covers": sum(b.party_size for b in live),
+        "live": len(live),
+        "words": STATUS_WORDS,
+        "grid": grid(window.venue, day, floor.tables, floor.bookings, now),
+        "unplaced": unplaced,
+        "reloading": reloading(
+            request, f"/host/r/{quote(venue)}", default=True, keep={"date": day.isoformat()}
+        ),
+        "now": now,
+        "actions": ACTIONS,
+        "cancellable": CANCELLABLE,
+        "notice": done_notice(request, bookings),
+        "refusal": refusal,
+        "form": form,
+    }
+    return host_page(request, "host_day.html", host, window, "Day", values, status)

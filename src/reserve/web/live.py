@@ -65,7 +65,7 @@ def _day(request: Request) -> date | None:
 
 def _age(request: Request) -> float | None:
     text = request.query_params.get("age", "")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
         return None
     return min(int(text), LONGEST_AGE_MS) / 1000
 

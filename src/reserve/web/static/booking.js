@@ -8,15 +8,16 @@
   if (summary) summary.focus();
 
   // A form that books, holds or changes is sent once: a second click waits for the first.
-  document.querySelectorAll("form[data-once]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.sent && !(event.submitter && event.submitter.hasAttribute("data-extend"))) {
-        event.preventDefault();
-        return;
-      }
-      form.dataset.sent = "1";
-      form.setAttribute("aria-busy", "true");
-    });
+  // One listener for the whole page, so forms a live refresh brings in are covered too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-once]")) return;
+    if (form.dataset.sent && !(event.submitter && event.submitter.hasAttribute("data-extend"))) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    form.setAttribute("aria-busy", "true");
   });
 
   // The booking page: new times as the party or date change, without a reload.

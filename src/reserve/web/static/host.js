@@ -20,10 +20,47 @@
   var again = false;
   var waiting = false;
 
+  var bar = document.createElement("div");
+  bar.className = "live-bar";
   var status = document.createElement("p");
   status.className = "hint live-status";
   status.setAttribute("role", "status");
-  floor.parentNode.insertBefore(status, floor);
+  var pause = document.createElement("button");
+  pause.type = "button";
+  pause.className = "secondary";
+  pause.textContent = "Pause live updates";
+  pause.setAttribute("aria-pressed", "false");
+  bar.appendChild(status);
+  bar.appendChild(pause);
+  floor.parentNode.insertBefore(bar, floor);
+  floor.setAttribute("tabindex", "-1");  // where focus goes when its control is gone
+  var paused = false;
+  var missed = false;  // changes came while paused
+  var shown = floor.innerHTML;  // the floor as the server last sent it
+  var news = essence(floor);  // and what of it is not the clock's
+
+  // The floor without what moves with the clock alone (marked data-clock: the current
+  // time's slot, minutes waited): a change there is shown but not announced.
+  function essence(root) {
+    var copy = root.cloneNode(true);
+    copy.querySelectorAll("[data-clock]").forEach(function (element) { element.remove(); });
+    return copy.innerHTML;
+  }
+
+  // The host may hold the floor still (WCAG 2.2.2) and let it catch up when they choose.
+  pause.addEventListener("click", function () {
+    paused = !paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    pause.textContent = paused ? "Resume live updates" : "Pause live updates";
+    if (paused) {
+      status.textContent = "Live updates paused.";
+    } else if (missed) {
+      missed = false;
+      refresh();
+    } else {
+      status.textContent = "Live: changes show here as they happen.";
+    }
+  });
 
   function clock() {
     return new Date().toTimeString().slice(0, 5);
@@ -86,7 +123,27 @@
   // How to find the focused element again in the new floor: by id, by its form's action
   // and its name and words, by a link's address, or by the heading that names a region.
   function finder(element) {
-    if (!element || !floor.contains(element)) return null;
+    if (!element || element === floor || !floor.contains(element)) return null;
+    var exact = match(element);
+    var action = element.form ? element.form.getAttribute("action") : null;
+    var holder = element.parentElement && element.parentElement.closest("[id]");
+    var near = holder && holder !== floor && floor.contains(holder) ? holder.id : null;
+    // Else the first button of its form (a booking's next action), else the first control
+    // of what held it (the booking's row, the party's entry), else the floor itself: focus
+    // never falls back to the top of the page.
+    return function (root) {
+      var found = exact && exact(root);
+      if (found) return found;
+      var form = action && root.querySelector("form[action=\"" + CSS.escape(action) + "\"]");
+      found = form && form.querySelector("button");
+      if (found) return found;
+      var around = near && root.querySelector("#" + CSS.escape(near));
+      if (around) found = around.querySelector("button, a[href], input:not([type=hidden]), select, textarea");
+      return found || floor;
+    };
+  }
+
+  function match(element) {
     if (element.id) return function (root) { return root.querySelector("#" + CSS.escape(element.id)); };
     var words = element.textContent.trim();
     var form = element.form;
@@ -138,10 +195,7 @@
     floor.replaceChildren.apply(floor, Array.prototype.slice.call(adopted.childNodes));
     rescroll(kept);
     retype(fields);
-    if (find) {
-      var focus = find(floor);
-      if (focus) focus.focus({ preventScroll: true });
-    }
+    if (find) find(floor).focus({ preventScroll: true });
   }
 
   function later(ms) {
@@ -153,6 +207,11 @@
   // Fetch the page again and show its floor: one fetch at a time, and at most one more
   // after it however many changes came meanwhile; never while the host is typing.
   function refresh() {
+    if (paused) {
+      if (!missed) status.textContent = "Live updates paused: there are changes to show.";
+      missed = true;
+      return;
+    }
     if (fetching) {
       again = true;
       return;
@@ -178,7 +237,12 @@
             again = true;  // the host began typing meanwhile: keep what they see
             return;
           }
+          if (fresh.innerHTML === shown) return;  // nothing new: nothing to do
+          shown = fresh.innerHTML;
+          var changed = essence(fresh) !== news;
+          news = essence(fresh);
           replace(fresh);
+          if (!changed) return;  // only the clock moved: nothing to announce
           status.textContent = poll
             ? "Updated at " + clock() + "; checked every 30 seconds."
             : "Live: updated at " + clock() + ".";
@@ -237,6 +301,13 @@
     var left = now.getBoundingClientRect().left - region.getBoundingClientRect().left;
     region.scrollLeft = Math.max(0, left - (head ? head.offsetWidth : 0) - 2 * now.offsetWidth);
   }
+
+  // Waited minutes, the current time's slot and the tables free now move with the clock:
+  // the floor is fetched again at each minute (and shown only if it changed).
+  setTimeout(function () {
+    refresh();
+    setInterval(refresh, 60000);
+  }, 60000 - (Date.now() % 60000) + 500);
 
   toNow();
   if (window.EventSource) connect();
