@@ -4,6 +4,7 @@ and tables taken meanwhile are refused (409), writing nothing either way."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,11 +26,18 @@ PAGES = ("/walk-in", "/waitlist", f"/blocks?date={TODAY}")
 FORM = re.compile(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', re.S)
 
 
-def button(page: str, label: str) -> tuple[str, dict[str, str]]:
-    """The action and fields of the form whose button is labelled ``label``."""
+def button(page: str, label: str) -> tuple[str, dict[str, Any]]:
+    """The action and fields of the form whose button is labelled ``label`` (its tables, one
+    field each, as a list)."""
     for action, body in FORM.findall(page):
         if f'aria-label="{label}"' in body:
-            return action, dict(re.findall(r'name="([^"]+)" value="([^"]*)"', body))
+            fields: dict[str, Any] = {}
+            for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', body):
+                if name == "tables":
+                    fields.setdefault(name, []).append(html.unescape(value))
+                else:
+                    fields[name] = html.unescape(value)
+            return action, fields
     raise AssertionError(f"no button {label!r} in the page")
 
 
@@ -67,6 +75,43 @@ def blocks_on(api: TestClient, staff: dict[str, str], day: str = TODAY) -> list[
     return found
 
 
+def error_links_land(page: str) -> list[str]:
+    """The error summary's links, each checked to lead to an element of the page."""
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary, "no error summary"
+    targets = re.findall(r'<a href="#([^"]+)">', summary.group(0))
+    assert targets
+    for target in targets:
+        assert f'id="{target}"' in page, f"the link to #{target} leads nowhere"
+    return targets
+
+
+def with_a_table_labelled(admin: Connection, label: str) -> None:
+    """The White Horse with MD-01 labelled ``label`` (a venue document allows any)."""
+    venue = read_venue_file(DEMO_VENUE)
+    tables = tuple(replace(t, label=label) if t.label == "MD-01" else t for t in venue.tables)
+    adjacency = frozenset(
+        frozenset(label if member == "MD-01" else member for member in pair)
+        for pair in venue.adjacency
+    )
+    save_venue(admin, replace(venue, tables=tables, adjacency=adjacency))
+
+
+def block_all_but(api: TestClient, staff: dict[str, str], *kept: str) -> None:
+    tables = [t["label"] for t in api.get("/v1/restaurants/white-horse").json()["tables"]]
+    made = api.post(
+        "/v1/restaurants/white-horse/blocks",
+        json={
+            "tables": [label for label in tables if label not in kept],
+            "date": TODAY,
+            "start": "18:00",
+            "end": "23:00",
+        },
+        headers=staff,
+    )
+    assert made.status_code == 201, made.text
+
+
 @pytest.fixture
 def host(api: TestClient, staff: dict[str, str], clock: ManualClock) -> TestClient:
     """A host of the White Horse signed in at 19:00 on a Tuesday, dinner running."""
@@ -75,7 +120,7 @@ def host(api: TestClient, staff: dict[str, str], clock: ManualClock) -> TestClie
     return api
 
 
-def post(api: TestClient, action: str, fields: dict[str, str]) -> httpx.Response:
+def post(api: TestClient, action: str, fields: dict[str, Any]) -> httpx.Response:
     return api.post(action, data=fields, follow_redirects=False)
 
 
@@ -125,11 +170,13 @@ def test_a_host_of_another_venue_sees_nothing_of_this_one(
         (f"{HOST}/waitlist/{entry['id']}/seat", {"tables": "MD-02"}),
         (f"{HOST}/waitlist/{entry['id']}/remove", {}),
         (f"/host/r/black-swan/waitlist/{entry['id']}/remove", {}),
-        (f"/host/r/black-swan/blocks/{block['id']}/remove", {"date": TODAY}),
         (f"{HOST}/walk-in", {"party": "2", "tables": "MD-02"}),
     ):
         answer = post(api, action, {"csrf_token": csrf, **fields})
         assert answer.status_code == 404, action
+    # To its own venue's page, another venue's block is one that is not there: gone.
+    mine = f"/host/r/black-swan/blocks/{block['id']}/remove"
+    assert post(api, mine, {"csrf_token": csrf, "date": TODAY}).status_code == 303
     assert [e["id"] for e in waiting(api, staff)] == [entry["id"]]
     assert [b["id"] for b in blocks_on(api, staff)] == [block["id"]]
     assert bookings_today(api, staff) == []
@@ -254,6 +301,86 @@ def test_when_every_table_is_taken_the_walk_in_and_the_waitlist_say_so(
     assert "No table free now" in host.get(f"{HOST}/waitlist").text
 
 
+@pytest.mark.parametrize("party", ["2", "4"])
+def test_a_table_whose_label_has_a_plus_is_seated_from_the_walk_in_page(
+    host: TestClient, admin: Connection, staff: dict[str, str], party: str
+) -> None:
+    with_a_table_labelled(admin, "T+1")
+    block_all_but(host, staff, "T+1", "MD-02")
+    page = host.get(f"{HOST}/walk-in", params={"party": party, "name": "Ada Lovelace"}).text
+    way = "T+1" if party == "2" else re.findall(r"Seat at ([^\"]*T\+1[^\"]*) for Ada", page)[0]
+
+    action, fields = button(page, f"Seat at {way} for Ada Lovelace")
+    seated = post(host, action, fields)
+
+    assert seated.status_code == 303
+    (booking,) = bookings_today(host, staff)
+    assert booking["tables"] == fields["tables"] == way.split(" + ")
+    assert "T+1" in booking["tables"]
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000, "-1", "0"])
+def test_a_party_size_that_is_not_a_plain_number_is_refused_beside_the_field(
+    host: TestClient, staff: dict[str, str], typed: str
+) -> None:
+    page = host.get(f"{HOST}/walk-in", params={"party": typed})
+    assert page.status_code == 422
+    assert error_beside(page.text, "party").startswith("Enter the party size")
+
+    answer = post(
+        host,
+        f"{HOST}/walk-in",
+        {"csrf_token": token(page.text), "party": typed, "tables": "MD-01"},
+    )
+    assert answer.status_code == 422
+    assert error_beside(answer.text, "party").startswith("Enter the party size")
+    assert error_links_land(answer.text) == ["field-party"]
+    assert bookings_today(host, staff) == []
+
+
+def test_a_walk_in_refused_while_the_venue_is_closed_links_to_what_the_page_shows(
+    host: TestClient, staff: dict[str, str], clock: ManualClock
+) -> None:
+    page = host.get(f"{HOST}/walk-in", params={"party": "2"})
+    action, fields = button(page.text, "Seat at MD-01 for the party of 2")
+    clock.now = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # it closed at 22:00
+
+    answer = post(host, action, fields)
+
+    assert answer.status_code == 422
+    assert "not open now" in error_beside(answer.text, "tables")
+    assert "Seat at" not in answer.text  # no ways: the list is not there
+    assert error_links_land(answer.text) == ["field-tables"]
+    assert bookings_today(host, staff) == []
+
+
+def test_the_walk_in_says_seated_only_of_a_walk_in_seated_now(
+    host: TestClient, staff: dict[str, str], book: Any
+) -> None:
+    made = book(2, "20:30", TODAY)
+    assert made.status_code == 201, made.text
+    booking = made.json()
+    for path in ("/walk-in", "/waitlist"):
+        booked = host.get(f"{HOST}{path}", params={"seated": booking["id"]}).text
+        assert "seated at" not in booked, path  # booked, not seated
+    cancelled = host.post(f"/v1/bookings/{booking['id']}/cancel", headers=staff)
+    assert cancelled.status_code == 200, cancelled.text
+
+    for path in ("/walk-in", "/waitlist"):
+        page = host.get(f"{HOST}{path}", params={"seated": booking["id"]})
+        assert page.status_code == 200
+        assert 'class="notice"' not in page.text, path
+        assert "seated at" not in page.text, path
+
+
+def test_the_walk_in_and_the_waitlist_hear_of_changes_to_the_venues_day_only(
+    host: TestClient,
+) -> None:
+    for path in ("/walk-in?party=2", "/waitlist"):
+        page = host.get(HOST + path).text
+        assert f'data-events="/host/r/white-horse/events?date={TODAY}"' in page, path
+
+
 # --- the waitlist ------------------------------------------------------------------------
 
 
@@ -269,7 +396,7 @@ def test_a_party_waits_goes_over_its_quote_and_is_seated_from_the_list(
     page = host.get(f"{HOST}/waitlist").text
     assert "20 min" in page
     assert "over by 5 min" in page
-    assert 'id="floor" data-events="/host/r/white-horse/events"' in page
+    assert f'id="floor" data-events="/host/r/white-horse/events?date={TODAY}"' in page
     action, fields = button(page, "Seat at MD-01 for Ada Lovelace")
     seated = post(host, action, fields)
 
@@ -340,8 +467,69 @@ def test_a_waiting_party_seated_at_tables_taken_meanwhile_is_refused_and_keeps_w
 
     assert answer.status_code == 409
     assert "MD-01 are taken at that time. Nothing was changed." in answer.text
+    assert error_links_land(answer.text) == [f"field-seat-{waiting(host, staff)[0]['id']}"]
     assert len(bookings_today(host, staff)) == 1
     assert [e["name"] for e in waiting(host, staff)] == ["Ada Lovelace"]
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000])
+def test_a_quote_or_party_that_is_not_a_plain_number_is_refused_beside_its_field(
+    host: TestClient, staff: dict[str, str], typed: str
+) -> None:
+    answer = add_party(host, name="Ada Lovelace", party=typed, quote=typed)
+
+    assert answer.status_code == 422
+    assert error_beside(answer.text, "party").startswith("Enter the party size")
+    assert error_beside(answer.text, "quote") == "Enter the wait quoted in minutes, 0 to 600."
+    assert error_links_land(answer.text) == ["field-party", "field-quote"]
+    assert waiting(host, staff) == []
+
+
+def test_the_list_says_removed_only_of_a_party_that_was_removed(
+    host: TestClient, staff: dict[str, str]
+) -> None:
+    add_party(host, name="Grace Hopper", party="5")
+    (entry,) = waiting(host, staff)
+
+    still = host.get(f"{HOST}/waitlist", params={"removed": entry["id"]})
+
+    assert still.status_code == 200
+    assert "removed from the waitlist" not in still.text
+    assert 'class="notice"' not in still.text
+
+
+def test_seating_a_party_already_removed_says_so_above_the_list(
+    host: TestClient, staff: dict[str, str]
+) -> None:
+    add_party(host, name="Ada Lovelace", party="2")
+    page = host.get(f"{HOST}/waitlist").text
+    seat_action, seat_fields = button(page, "Seat at MD-01 for Ada Lovelace")
+    remove_action, remove_fields = button(page, "Remove Ada Lovelace from the waitlist")
+    assert post(host, remove_action, remove_fields).status_code == 303  # another host
+
+    answer = post(host, seat_action, seat_fields)
+
+    assert answer.status_code == 409
+    assert "already removed" in answer.text
+    assert error_links_land(answer.text) == ["field-waitlist"]
+    assert bookings_today(host, staff) == []
+
+
+def test_a_party_no_table_can_seat_now_is_said_so_and_the_others_are_still_listed(
+    host: TestClient, admin: Connection, staff: dict[str, str]
+) -> None:
+    add_party(host, name="Grace Hopper", party="9")
+    add_party(host, name="Ada Lovelace", party="2")
+    venue = read_venue_file(DEMO_VENUE)  # then an import keeps only MD-01, a table for two
+    kept = tuple(replace(table, active=table.label == "MD-01") for table in venue.tables)
+    save_venue(admin, replace(venue, tables=kept))
+
+    page = host.get(f"{HOST}/waitlist")
+
+    assert page.status_code == 200
+    assert "No table can seat 9 now" in page.text
+    assert "No walk-in is seated now" not in page.text
+    assert 'aria-label="Seat at MD-01 for Ada Lovelace"' in page.text
 
 
 # --- blocks ------------------------------------------------------------------------------
@@ -415,6 +603,23 @@ def test_a_block_over_a_booking_is_refused_with_what_is_in_the_way(
         answer.text, "tables"
     )
     assert 'id="table-MD-01" name="tables" value="MD-01" checked' in answer.text
+    assert blocks_on(host, staff) == []
+
+
+def test_removing_a_block_another_host_has_just_removed_is_done_and_said_so(
+    host: TestClient, staff: dict[str, str]
+) -> None:
+    made = block_form(host, "MD-01", date=TODAY, start="20:00", end="21:00")
+    page = host.get(made.headers["location"]).text
+    action, fields = button(page, "Remove the block of MD-01 from 20:00 to 21:00")
+    assert post(host, action, fields).status_code == 303  # another host, first
+
+    again = post(host, action, fields)
+
+    assert again.status_code == 303
+    said = host.get(again.headers["location"])
+    assert said.status_code == 200
+    assert "That block was already removed." in said.text
     assert blocks_on(host, staff) == []
 
 

@@ -541,3 +541,20 @@ def test_seating_now_says_why_no_walk_in_is_seated_while_the_venue_is_closed(
     assert closed.until is None
     assert closed.closed is not None
     assert "not open now" in closed.closed
+
+
+def test_a_waiting_party_no_table_can_seat_now_is_said_so_and_the_others_are_still_shown(
+    ctx: Context, admin: Connection, white_horse: VenueSaved, clock: ManualClock
+) -> None:
+    at(clock, 19)
+    waitlist.add(ctx, "white-horse", HOST, "Grace", 9)
+    venue = read_venue_file(DEMO_VENUE)  # then an import keeps only MD-01, a table for two
+    kept = tuple(dataclasses.replace(t, active=t.label == "MD-01") for t in venue.tables)
+    save_venue(admin, dataclasses.replace(venue, tables=kept))
+
+    seating = waitlist.seating_now(ctx, "white-horse", HOST, [2, 9])
+
+    assert seating[9] == waitlist.SeatingNow(
+        9, (), None, False, "no table can seat 9 now", too_large=True
+    )
+    assert (seating[2].ways, seating[2].too_large) == ((("MD-01",),), False)

@@ -20,7 +20,7 @@ from reserve.db import waitlist as store
 from reserve.db.database import Connection
 from reserve.domain.allocator import Occupancy, Request, allocate, free_candidates
 from reserve.domain.booking import Booking
-from reserve.domain.errors import NotFound, OutsideServiceHours, SelectorTimeout
+from reserve.domain.errors import NotFound, OutsideServiceHours, PartyTooLarge, SelectorTimeout
 from reserve.domain.timing import walk_in_time
 from reserve.domain.waitlist import WaitlistEntry, WaitlistStatus, new_entry
 from reserve.services.authorisation import Caller, require_staff, staff_venue
@@ -151,13 +151,16 @@ def tables_for(
 class SeatingNow:
     """How a party would be seated now as a walk-in: the free ways (``tables_for``'s), and
     until when it would stay (its turn time, or closing time when that comes first); or,
-    when no walk-in is seated now, why not (``closed``, and no ways)."""
+    when it cannot be seated now, why not (``closed``, and no ways): no walk-in is seated
+    now, or no table of the venue as it now is can seat a party that size (``too_large``:
+    it joined the list before tables were taken out of the venue)."""
 
     party_size: int
     ways: tuple[tuple[str, ...], ...]
     until: datetime | None
     closing: bool  # the turn time was cut at closing time
     closed: str | None
+    too_large: bool = False
 
 
 def seating_now(
@@ -169,8 +172,8 @@ def seating_now(
     limit: int = TABLE_CHOICES,
 ) -> dict[int, SeatingNow]:
     """``tables_for`` for each party size at once, in one read of the floor: what the host
-    stand shows beside every waiting party. ``PartyTooLarge`` for a size the venue could
-    never seat."""
+    stand shows beside every waiting party. A size the venue cannot seat at all is said
+    so in its answer, not raised: the other parties are still shown."""
 
     def work(conn: Connection) -> dict[int, SeatingNow]:
         state = staff_venue(ctx, conn, slug, caller)
@@ -178,7 +181,13 @@ def seating_now(
         taken: dict[date, Occupancy] = {}
         found: dict[int, SeatingNow] = {}
         for size in sorted(set(party_sizes)):
-            check_party(state, size)
+            try:
+                check_party(state, size)
+            except PartyTooLarge:
+                found[size] = SeatingNow(
+                    size, (), None, False, f"no table can seat {size} now", too_large=True
+                )
+                continue
             try:
                 day, window = walk_in_time(state.venue, now, size)
             except OutsideServiceHours as closed:
