@@ -22,22 +22,20 @@ from reserve.domain.waitlist import MAX_QUOTED_WAIT_MINUTES, WaitlistEntry, Wait
 from reserve.services import waitlist
 from reserve.services.availability import BookingWindow
 from reserve.web.forms import NOTES_LENGTH, Form
-from reserve.web.host_walk_in import (
-    named_in_address,
-    party_name,
-    party_phone,
-    party_size,
-    seated_notice,
-    status_of,
-)
+from reserve.web.host_walk_in import seated_notice
 from reserve.web.pages import checked_form, context_of
 from reserve.web.session import Host, HostRoute, reloading
 from reserve.web.stand import (
     back_to,
     host_page,
     identifier,
+    named_in_address,
     open_venue,
+    party_name,
+    party_phone,
+    party_size,
     sentence,
+    status_of,
     tables_chosen,
     whole_number,
 )

@@ -5,13 +5,12 @@ Every button is a form that posts, then goes back to its page (303) saying what 
 the id of what it made, read back from the database: never text from the address. A
 refusal shows the page again with the message beside what it concerns: 422 for what the
 form got wrong or when the venue seats no walk-in now, 409 when the floor does not allow
-it now (the table was taken meanwhile). The waitlist reads a party as this page does.
+it now (the table was taken meanwhile).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
-from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -22,58 +21,23 @@ from reserve.services import waitlist
 from reserve.services.availability import BookingWindow
 from reserve.services.changes import get_booking
 from reserve.services.walk_ins import seat_walk_in
-from reserve.web.forms import NAME_LENGTH, PHONE, PHONE_LENGTH, Form
+from reserve.web.forms import Form
 from reserve.web.pages import checked_form, context_of
 from reserve.web.session import Host, HostRoute
 from reserve.web.stand import (
     back_to,
     host_page,
-    identifier,
+    named_in_address,
     open_venue,
+    party_name,
+    party_phone,
+    party_size,
     sentence,
+    status_of,
     tables_chosen,
-    whole_number,
 )
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
-
-
-# --- a party, as the walk-in and the waitlist read it ------------------------------------
-
-
-def party_size(form: Form, largest: int) -> int | None:
-    message = f"Enter the party size: a number from 1 to {largest}."
-    return whole_number(form, "party", 1, largest, message)
-
-
-def party_name(form: Form, *, required: bool) -> str | None:
-    name = form.text("name")
-    if not name and required:
-        form.fail("name", "Enter the name the party gave.")
-    elif len(name) > NAME_LENGTH:
-        form.fail("name", f"Use at most {NAME_LENGTH} characters for the name.")
-    return name or None
-
-
-def party_phone(form: Form) -> str | None:
-    phone = form.text("phone")
-    low, high = PHONE_LENGTH
-    if phone and (not PHONE.match(phone) or not low <= len(phone) <= high):
-        form.fail("phone", f"Enter a phone number of {low} to {high} digits, or leave it empty.")
-    return phone or None
-
-
-def status_of(refused: Exception) -> int:
-    """409 when the floor does not allow it now; 422 when the request cannot be met."""
-    return 409 if isinstance(refused, Conflict) else 422
-
-
-def named_in_address(request: Request, name: str, what: str) -> UUID | None:
-    """The id the query's ``name`` gives, if it is one (None: nothing to say)."""
-    try:
-        return identifier(request.query_params.get(name), what)
-    except NotFound:
-        return None
 
 
 async def seated_notice(request: Request, host: Host, window: BookingWindow) -> str | None:

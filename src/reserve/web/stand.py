@@ -1,6 +1,7 @@
 """What the host stand's pages share: the venue of a signed-in host, how a booking's
-status reads and which buttons it has, and the fields staff type (a number, a date, a
-time, tables), each checked with a message a host understands.
+status reads and which buttons it has, what an action did, and the fields staff type (a
+number, a date, a time, tables, a party's size, name and phone), each checked with a
+message a host understands.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from reserve.domain.booking import Booking, Status
-from reserve.domain.errors import InvalidRequest, NotFound, ReserveError
+from reserve.domain.errors import Conflict, InvalidRequest, NotFound, ReserveError
 from reserve.services.availability import BookingWindow, staff_window
 from reserve.services.seating import check_day
-from reserve.web.forms import CLOCK, Form
+from reserve.web.forms import CLOCK, NAME_LENGTH, PHONE, PHONE_LENGTH, Form
 from reserve.web.pages import context_of, render, see_other
 from reserve.web.session import Host, signed_in, to_sign_in
 
@@ -169,3 +170,41 @@ def tables_chosen(form: Form, labels: Sequence[Any]) -> tuple[str, ...] | None:
         form.fail("tables", f"Choose at most {MAX_TABLES} of the venue's tables.")
         return None
     return chosen
+
+
+# --- a party, as the walk-in and the waitlist read it ------------------------------------
+
+
+def party_size(form: Form, largest: int) -> int | None:
+    message = f"Enter the party size: a number from 1 to {largest}."
+    return whole_number(form, "party", 1, largest, message)
+
+
+def party_name(form: Form, *, required: bool) -> str | None:
+    name = form.text("name")
+    if not name and required:
+        form.fail("name", "Enter the name the party gave.")
+    elif len(name) > NAME_LENGTH:
+        form.fail("name", f"Use at most {NAME_LENGTH} characters for the name.")
+    return name or None
+
+
+def party_phone(form: Form) -> str | None:
+    phone = form.text("phone")
+    low, high = PHONE_LENGTH
+    if phone and (not PHONE.match(phone) or not low <= len(phone) <= high):
+        form.fail("phone", f"Enter a phone number of {low} to {high} digits, or leave it empty.")
+    return phone or None
+
+
+def status_of(refused: Exception) -> int:
+    """409 when the floor does not allow it now; 422 when the request cannot be met."""
+    return 409 if isinstance(refused, Conflict) else 422
+
+
+def named_in_address(request: Request, name: str, what: str) -> UUID | None:
+    """The id the query's ``name`` gives, if it is one (None: nothing to say)."""
+    try:
+        return identifier(request.query_params.get(name), what)
+    except NotFound:
+        return None
