@@ -29,6 +29,7 @@ share, throughput at the higher levels is about the cores divided by the total.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -38,12 +39,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from statistics import quantiles
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.table import Table
 
@@ -223,6 +224,12 @@ class Bench:
     logs: Path
 
 
+class Started(NamedTuple):
+    bench: Bench
+    meter: CpuMeter | None  # None where there is no /proc
+    history: int  # past bookings loaded
+
+
 def http_level(bench: Bench, concurrency: int, seconds: float) -> dict[str, Any]:
     """wrk's report: requests, p50/p99 in ms, socket errors, answers by status."""
     command = [
@@ -253,10 +260,16 @@ def http_level(bench: Bench, concurrency: int, seconds: float) -> dict[str, Any]
     return result
 
 
-def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float, list[float]]:
-    """(transactions per second, every transaction's latency in ms) of the booking script."""
+def pgbench_level(
+    bench: Bench, concurrency: int, seconds: float, *, aborts: bool = False
+) -> tuple[float, list[float], int]:
+    """(transactions per second, every transaction's latency in ms, clients aborted) of the
+    booking script. A client stops at its first error (a lock timeout, say): with ``aborts``
+    the others' figures stand and the aborted are counted, else the run fails."""
     parts = _url_parts(bench.url)
     prefix = bench.logs / f"pgbench-{concurrency}"
+    for log in bench.logs.glob(f"{prefix.name}.*"):  # an earlier run's at this level
+        log.unlink()
     command = [
         str(bench.pgbench),
         "-n",
@@ -287,9 +300,10 @@ def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float
         parts["database"],
     ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=bench.logs, check=False)
-    if done.returncode != 0:
+    aborted = done.stderr.count(" aborted in command ")
+    tps_line = next((x for x in done.stdout.splitlines() if x.startswith("tps = ")), None)
+    if tps_line is None or (done.returncode != 0 and not (aborts and aborted)):
         raise SystemExit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
-    tps_line = next(x for x in done.stdout.splitlines() if x.startswith("tps = "))
     tps = float(tps_line.split()[2])
     # Per transaction: client, number, latency in microseconds, script, epoch, microseconds.
     latencies = [
@@ -297,7 +311,7 @@ def pgbench_level(bench: Bench, concurrency: int, seconds: float) -> tuple[float
         for log in bench.logs.glob(f"{prefix.name}.*")
         for line in log.read_text().splitlines()
     ]
-    return tps, latencies
+    return tps, latencies, aborted
 
 
 def clear(url: str) -> None:
@@ -337,15 +351,17 @@ def _url_parts(url: str) -> dict[str, str]:
     return {"user": user.split(":")[0], "database": database, "host": query}
 
 
-def run(
-    seconds: float, levels: Sequence[int], workers: int, history_days: int
-) -> tuple[list[Level], int]:
+@contextlib.contextmanager
+def started(workers: int, history_days: int, clients: int) -> Iterator[Started]:
+    """An embedded PostgreSQL in a temporary directory, migrated, with the White Horse and
+    ``history_days`` of past bookings, and ``reserve serve`` over it, its statements
+    prepared; both stop, and the directory goes, when the block ends."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("the load comes from wrk: install it (Debian: apt-get install wrk)")
-    if workers * POOL_PER_WORKER + max(levels) + 5 > MAX_CONNECTIONS:
+    if workers * POOL_PER_WORKER + clients + 5 > MAX_CONNECTIONS:
         raise SystemExit(
-            f"{workers} workers' pools and {max(levels)} pgbench clients need more than "
+            f"{workers} workers' pools and {clients} pgbench clients need more than "
             f"PostgreSQL's {MAX_CONNECTIONS} connections"
         )
     with tempfile.TemporaryDirectory(prefix="reserve-bench-") as data:
@@ -394,32 +410,39 @@ def run(
         try:
             wait_ready(bench.base_url)
             clear(url)
-            http_level(bench, max(levels), 3.0)  # every pool connection prepares its statements
+            http_level(bench, clients, 3.0)  # every pool connection prepares its statements
             meter = None
             if CpuMeter.available():
                 postmaster = (Path(data) / "postgres" / "postmaster.pid").read_text().split()[0]
                 meter = CpuMeter(server.pid, int(postmaster))
-            results = []
-            for concurrency in levels:
-                clear(url)
-                before = meter.read() if meter else None
-                http = http_level(bench, concurrency, seconds)
-                http_cpu = _cpu(meter, before, http["requests"])
-                clear(url)
-                before = meter.read() if meter else None
-                tps, latencies = pgbench_level(bench, concurrency, seconds)
-                pgbench_cpu = _cpu(meter, before, len(latencies))
-                results.append(_level(concurrency, http, tps, latencies, http_cpu, pgbench_cpu))
-                console.print(
-                    f"{concurrency} clients: HTTP {http['requests'] / http['seconds']:.0f}/s, "
-                    f"pgbench {tps:.0f} tps"
-                )
+            yield Started(bench, meter, history)
         finally:
             server.send_signal(signal.SIGINT)
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def run(
+    seconds: float, levels: Sequence[int], workers: int, history_days: int
+) -> tuple[list[Level], int]:
+    with started(workers, history_days, max(levels)) as (bench, meter, history):
+        results = []
+        for concurrency in levels:
+            clear(bench.url)
+            before = meter.read() if meter else None
+            http = http_level(bench, concurrency, seconds)
+            http_cpu = _cpu(meter, before, http["requests"])
+            clear(bench.url)
+            before = meter.read() if meter else None
+            tps, latencies, _ = pgbench_level(bench, concurrency, seconds)
+            pgbench_cpu = _cpu(meter, before, len(latencies))
+            results.append(_level(concurrency, http, tps, latencies, http_cpu, pgbench_cpu))
+            console.print(
+                f"{concurrency} clients: HTTP {http['requests'] / http['seconds']:.0f}/s, "
+                f"pgbench {tps:.0f} tps"
+            )
         return results, history
 
 
