@@ -421,9 +421,9 @@ def test_the_longest_waiting_party_is_listed_first(host: TestClient, clock: Manu
     page = host.get(f"{HOST}/waitlist").text
 
     assert re.findall(r"<h3>([^,]+), \d+ people</h3>", page) == ["Ada Lovelace", "Grace Hopper"]
-    assert 'Waited <span data-clock>6</span> min <span' in page
+    assert "Waited <span data-clock>6</span> min <span" in page
     assert (
-        'Waited <span data-clock>1</span> min, quoted 0 min: '
+        "Waited <span data-clock>1</span> min, quoted 0 min: "
         '<strong class="over">over by <span data-clock>1</span> min</strong>'
     ) in page
 
