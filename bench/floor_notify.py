@@ -2,9 +2,12 @@
 (pgbench running the booking transaction, wrk booking over HTTP) with the floor's
 notification triggers as shipped (``notify``) and disabled (``silent``), in turn.
 
-The triggers are those whose function calls ``pg_notify`` (migration 0013: bookings, holds,
-allocations, blocks, waitlist entries, tables, zones, restaurants); ``silent`` is the same
-database with ``ALTER TABLE ... DISABLE TRIGGER`` on each, enabled again after. The machine
+The triggers are those whose function names the channel ``reserve_floor``: on bookings,
+holds and allocations they say what changed, and the app notifies after the commit
+(migration 0014); on blocks, waitlist entries, tables, zones and restaurants they notify
+(0013). ``silent`` is the same database with ``ALTER TABLE ... DISABLE TRIGGER`` on each,
+enabled again after. pgbench runs the booking transaction by itself, so its ``notify``
+sends nothing (what its triggers say goes unheard); over HTTP the app sends it. The machine
 is shared and noisy, so the variants alternate: each round measures every level of both
 loads, the two variants of a level back to back on an emptied day book, and the variant
 that goes first changes from round to round. Reported per variant: the median over the
@@ -49,7 +52,7 @@ CPU_HEADINGS = ("server", "PG", "load", "total")
 TRIGGERS = """
 SELECT t.tgrelid::regclass::text AS "table", t.tgname AS name
   FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
- WHERE NOT t.tgisinternal AND p.prosrc LIKE '%pg_notify%'
+ WHERE NOT t.tgisinternal AND p.prosrc LIKE '%reserve_floor%'
  ORDER BY 1
 """
 # What each working backend is doing: on the CPU (no wait event) or waiting, and for what.

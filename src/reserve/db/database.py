@@ -18,6 +18,7 @@ Two databases offer it:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol, TypeVar
@@ -30,6 +31,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from reserve import metrics
 from reserve.config import Settings
+from reserve.db import floor_changes
 from reserve.db.urls import app_login, database_url
 from reserve.domain.errors import (
     Busy,
@@ -38,6 +40,8 @@ from reserve.domain.errors import (
     ReserveError,
     Unstorable,
 )
+
+log = logging.getLogger("reserve.db")
 
 ATTEMPTS = 3
 STATEMENT_TIMEOUT_MS = 5_000
@@ -66,14 +70,22 @@ class Transactions(Protocol):
 
 
 class _Units:
-    """``run`` over a subclass's ``_connection``."""
+    """``run`` over a subclass's ``_connection``; what a unit of work changed on a venue's
+    floor goes to ``_floor_changed`` once it has committed (``reserve.db.floor_changes``)."""
 
     def _connection(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
+    def _floor_changed(self, changes: set[str]) -> None:
+        raise NotImplementedError
+
     @contextmanager
     def transaction(
-        self, restaurant_id: UUID | None = None, *, pipeline: bool = False
+        self,
+        restaurant_id: UUID | None = None,
+        *,
+        pipeline: bool = False,
+        changes: set[str] | None = None,
     ) -> Iterator[Connection]:
         """One transaction, scoped to ``restaurant_id``; commits unless the block raises.
 
@@ -86,9 +98,12 @@ class _Units:
         the writes after the last read with the COMMIT, in one round trip. An error then
         surfaces at the next read or at the commit, not at the statement that caused it.
 
+        ``changes`` gathers what the floor's triggers said (heard by the time it commits).
+
         The driver's errors come out as they are; ``run`` is what use cases call."""
         with (
             self._connection() as conn,
+            floor_changes.gathering(conn, set() if changes is None else changes),
             conn.pipeline() if pipeline else nullcontext(),
             conn.transaction(),
         ):
@@ -99,9 +114,13 @@ class _Units:
     def run(self, work: Work[T], *, pipeline: bool = False) -> T:
         """``work(conn)`` in a transaction of its own, retried when PostgreSQL asks."""
         for attempt in range(1, ATTEMPTS + 1):
+            changes: set[str] = set()
             try:
-                with self.transaction(pipeline=pipeline) as conn:
-                    return work(conn)
+                with self.transaction(pipeline=pipeline, changes=changes) as conn:
+                    done = work(conn)
+                if changes:
+                    self._floor_changed(changes)
+                return done
             except (pg.DeadlockDetected, pg.SerializationFailure):
                 metrics.CONFLICTS.labels("retried").inc()
                 if attempt == ATTEMPTS:
@@ -175,6 +194,7 @@ class Database(_Units):
             statement_timeout_ms=statement_timeout_ms,
             idle_in_transaction_timeout_ms=idle_timeout_ms,
         )
+        self.notifier = floor_changes.Notifier(self.conninfo)
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
         # the database is away instead of hanging.
         self.pool: ConnectionPool[Connection] = ConnectionPool(
@@ -199,9 +219,14 @@ class Database(_Units):
 
     def open(self, *, wait: bool = True, timeout: float = 10.0) -> None:
         self.pool.open(wait=wait, timeout=timeout)
+        self.notifier.start()
 
     def close(self) -> None:
+        self.notifier.stop()
         self.pool.close()
+
+    def _floor_changed(self, changes: set[str]) -> None:
+        self.notifier.publish(changes)
 
     @property
     def max_size(self) -> int:
@@ -224,10 +249,18 @@ class Database(_Units):
 
 
 class OperatorDatabase(_Units):
-    """A connection per unit of work as the URL's own role, for operators' commands."""
+    """A connection per unit of work as the URL's own role, for operators' commands; what
+    a command changed on a floor is sent as it commits."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+
+    def _floor_changed(self, changes: set[str]) -> None:
+        try:
+            with connect(self.url) as conn:
+                floor_changes.notify(conn, changes)
+        except psycopg.Error as error:  # done all the same: the stands catch up as they refresh
+            log.warning("could not tell the host stands of a change: %s", first_line(error))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OperatorDatabase:

@@ -20,10 +20,10 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from reserve.db.database import first_line
+from reserve.db.floor_changes import CHANNEL
 
 log = logging.getLogger("reserve.db.notifications")
 
-CHANNEL = "reserve_floor"
 ANY_DAY = "*"
 # A connection quiet this long is asked a question: one lost without a word (a cable pulled,
 # a firewall's idle timeout) is found within a ping, not when the next change never comes.

@@ -37,6 +37,7 @@ from reserve.web.timeline import grid
 
 router = APIRouter(route_class=HostRoute, include_in_schema=False)
 
+
 def _safe_next(text: str | None) -> str | None:
     """Only a path of the host stand: never another site."""
     if text and text.startswith("/host/") and not text.startswith("//"):
