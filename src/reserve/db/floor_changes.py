@@ -5,8 +5,8 @@ The triggers on bookings, holds and allocations say what a statement changed as 
 statement's answer: no round trip, and nothing in the transaction that would make its
 commit wait for other notifying commits. A unit of work gathers those it hears
 (``gathering``) and, once it has committed, hands them on: a process that serves requests
-to its ``Notifier``, which sends each at most once every ``BATCH_SECONDS`` on a connection
-of its own; an operator's command at once (``notify``). A unit of work that rolls back
+to its ``Notifier``, which sends them on a connection of its own, at most one batch every
+``BATCH_SECONDS``; an operator's command at once (``notify``). A unit of work that rolls back
 hands nothing on. The listeners (``reserve.db.notifications``) hear them as they hear the
 triggers of the tables that change seldom, which still notify themselves.
 """
@@ -54,8 +54,9 @@ def notify(conn: psycopg.Connection[Any], changes: Iterable[str]) -> None:
 
 
 class Notifier:
-    """Sends the changes committed in this process: gathered for ``BATCH_SECONDS``, each
-    once, on one connection of its own (``conninfo``), in a thread. When the database is
+    """Sends the changes committed in this process, on one connection of its own
+    (``conninfo``), in a thread: a change at once, and those that come within
+    ``BATCH_SECONDS`` of a send together, each once. When the database is
     away the changes wait, and go when it is back; the stands refresh then anyway."""
 
     def __init__(self, conninfo: str) -> None:
@@ -96,7 +97,6 @@ class Notifier:
         while not self._stopping.is_set() or self._waiting:
             self._wake.wait()
             self._wake.clear()
-            self._stopping.wait(BATCH_SECONDS)  # what else comes meanwhile goes with it
             changes = self._take()
             if not changes:
                 continue
@@ -107,6 +107,9 @@ class Notifier:
                 if failing:
                     log.info("floor changes are sent again")
                 failing = False
+                # A change goes at once; what comes in the next moment goes together after
+                # it, so a burst of bookings costs one notifying commit a batch.
+                self._stopping.wait(BATCH_SECONDS)
             except psycopg.Error as error:
                 if not failing:
                     log.warning("cannot send floor changes for now: %s", str(error).strip())
