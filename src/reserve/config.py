@@ -14,6 +14,9 @@ Settings (all prefixed ``RESERVE_``):
                               trusts the connection, as the embedded one does on its socket)
     RESERVE_STATEMENT_TIMEOUT_MS  the longest a request's statement may run
     RESERVE_IDLE_IN_TRANSACTION_TIMEOUT_MS  the longest a request's transaction may sit idle
+    RESERVE_REQUEST_DEADLINE_MS  the longest a request's transaction may wait on the database
+                              once it has a connection, before it answers 503 (default: the
+                              statement timeout and a second)
 
 Flags are the switches of DESIGN section 10. Their defaults come from the environment
 under the names the previous system used; per-venue overrides live in
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
     app_password: SecretStr | None = None
     statement_timeout_ms: int = Field(default=5_000, ge=100, le=600_000)
     idle_in_transaction_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
+    request_deadline_ms: int | None = Field(default=None, ge=100, le=600_000)
 
     @property
     def uses_embedded_server(self) -> bool:

@@ -11,7 +11,9 @@ Two databases offer it:
 
 - ``Database``, the pool that requests use. Its connections run as the application role,
   under row-level security: a transaction sees the rows of the restaurant it is scoped to
-  (``scope_to_restaurant``) and no other's.
+  (``scope_to_restaurant``) and no other's. A unit of work has a deadline: past it, its
+  connection is broken from our side and it fails as ``DatabaseUnavailable``, so no request
+  waits on a database that has stopped answering (``reserve.db.pool``).
 - ``OperatorDatabase``, a connection per unit of work as the URL's own role (the schema's
   owner), for operators' commands: migrations, imports, keys, the integrity report.
 """
@@ -19,6 +21,7 @@ Two databases offer it:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol, TypeVar
@@ -26,12 +29,14 @@ from uuid import UUID
 
 import psycopg
 from psycopg import errors as pg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from reserve import metrics
 from reserve.config import Settings
 from reserve.db import floor_changes
+from reserve.db.pool import CONNECT_TIMEOUT_SECONDS, Deadlines, Pool
 from reserve.db.urls import app_login, database_url
 from reserve.domain.errors import (
     Busy,
@@ -46,6 +51,9 @@ log = logging.getLogger("reserve.db")
 ATTEMPTS = 3
 STATEMENT_TIMEOUT_MS = 5_000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# A unit of work's deadline beyond the statement timeout, unless given: the server's own
+# timeout (which keeps the connection) comes first whenever the server can still keep it.
+DEADLINE_MARGIN_SECONDS = 1.0
 
 Connection = psycopg.Connection[dict[str, Any]]
 T = TypeVar("T")
@@ -100,7 +108,8 @@ class _Units:
 
         ``changes`` gathers what the floor's triggers said (heard by the time it commits).
 
-        The driver's errors come out as they are; ``run`` is what use cases call."""
+        The driver's errors come out as they are (past a ``Database``'s deadline, as
+        ``DatabaseUnavailable``); ``run`` is what use cases call."""
         with (
             self._connection() as conn,
             floor_changes.gathering(conn, set() if changes is None else changes),
@@ -173,7 +182,13 @@ class Database(_Units):
     """The pool the API and services use. Its connections log in as ``reserve_app`` (with
     ``password`` when the server asks for one), not as the role of ``url``: no
     ``RESET ROLE`` can step out of row-level security. Every statement is bounded by
-    ``statement_timeout_ms``, and a transaction left idle by ``idle_timeout_ms``."""
+    ``statement_timeout_ms``, and a transaction left idle by ``idle_timeout_ms``.
+
+    A unit of work, from the moment it has its connection to its commit, is bounded by
+    ``deadline`` seconds (by default the statement timeout and a second): past it the
+    connection is shut from our side and the unit fails as ``DatabaseUnavailable``. That
+    is the only bound that holds when the server is frozen or cut off; ``timeout`` bounds
+    the wait for the connection."""
 
     def __init__(
         self,
@@ -185,6 +200,7 @@ class Database(_Units):
         password: str | None = None,
         statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
         idle_timeout_ms: int = IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        deadline: float | None = None,
     ) -> None:
         self.url = url
         # How the pool's connections log in; the floor's listener logs in the same way.
@@ -194,11 +210,15 @@ class Database(_Units):
             statement_timeout_ms=statement_timeout_ms,
             idle_in_transaction_timeout_ms=idle_timeout_ms,
         )
+        self.deadline = (
+            statement_timeout_ms / 1000 + DEADLINE_MARGIN_SECONDS if deadline is None else deadline
+        )
+        self.deadlines = Deadlines()
         self.notifier = floor_changes.Notifier(self.conninfo)
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
-        # the database is away instead of hanging.
-        self.pool: ConnectionPool[Connection] = ConnectionPool(
-            self.conninfo,
+        # the database is away instead of hanging (at once once the pool knows it is away).
+        self.pool = Pool(
+            make_conninfo(self.conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS),
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
@@ -215,6 +235,9 @@ class Database(_Units):
             password=None if password is None else password.get_secret_value(),
             statement_timeout_ms=settings.statement_timeout_ms,
             idle_timeout_ms=settings.idle_in_transaction_timeout_ms,
+            deadline=None
+            if settings.request_deadline_ms is None
+            else settings.request_deadline_ms / 1000,
         )
 
     def open(self, *, wait: bool = True, timeout: float = 10.0) -> None:
@@ -224,6 +247,7 @@ class Database(_Units):
     def close(self) -> None:
         self.notifier.stop()
         self.pool.close()
+        self.deadlines.stop()
 
     def _floor_changed(self, changes: set[str]) -> None:
         self.notifier.publish(changes)
@@ -234,9 +258,9 @@ class Database(_Units):
 
     def schema_revision(self, timeout: float) -> str | None:
         """The migration the database is at (None before the first), waiting at most
-        ``timeout`` seconds for a connection; ``DatabaseUnavailable`` when there is none."""
+        ``timeout`` seconds in all; ``DatabaseUnavailable`` when there is no answer."""
         try:
-            with self.pool.connection(timeout=timeout) as conn:
+            with self._connection(timeout) as conn:
                 row = conn.execute("SELECT reserve_schema_version() AS revision").fetchone()
         except pg.UndefinedFunction:  # the first migration creates the function
             return None
@@ -244,8 +268,28 @@ class Database(_Units):
             raise DatabaseUnavailable(type(error).__name__) from error
         return None if row is None else row["revision"]
 
-    def _connection(self) -> AbstractContextManager[Connection]:
-        return self.pool.connection()
+    @contextmanager
+    def _connection(self, seconds: float | None = None) -> Iterator[Connection]:
+        """A pooled connection, waited for at most ``seconds`` (the pool's timeout by
+        default), and held for at most ``seconds`` (the deadline by default)."""
+        wait = self.pool.timeout if seconds is None else seconds
+        seconds = self.deadline if seconds is None else seconds
+        # The deadline runs from when the connection is had: the wait for one is the pool's
+        # to bound, so a database busy but well costs no connection.
+        with (
+            self.pool.connection(timeout=wait) as conn,
+            self.deadlines.watch(conn, time.monotonic() + seconds) as watch,
+        ):
+            try:
+                yield conn
+            except psycopg.Error as error:
+                if not watch.expired:
+                    raise
+                # The statement or the commit may yet land when the server wakes: for the
+                # client it is not done, and its retry (same Idempotency-Key) says which.
+                raise DatabaseUnavailable(
+                    f"no answer from the database within {seconds:.1f} s"
+                ) from error
 
 
 class OperatorDatabase(_Units):

@@ -30,7 +30,7 @@ ANY_DAY = "*"
 PING_SECONDS = 15.0
 PING_TIMEOUT_SECONDS = 5.0
 FIRST_RETRY_SECONDS = 0.5
-LAST_RETRY_SECONDS = 10.0
+LAST_RETRY_SECONDS = 1.0  # once the database is back, heard again within a second
 
 
 @dataclass(frozen=True, slots=True)
