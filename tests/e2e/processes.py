@@ -1,5 +1,6 @@
 """Running ``reserve`` as a process for the end-to-end tests: a free port, a clean
-environment, a server started, waited for and always stopped, and a weekday to book."""
+environment, a server started, waited for and always stopped, and a weekday to book; its
+workers, and the embedded PostgreSQL of a data directory, seen from outside (Linux /proc)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 READY_WITHIN_SECONDS = 60.0
@@ -93,9 +95,67 @@ def running(args: list[str], env: dict[str, str], log: Path, port: int) -> Itera
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            process_group=0,  # its own, as a service manager runs it: os.killpg reaches it all
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
         yield server
     finally:
         server.stop()
+
+
+def worker_pids(parent: int) -> set[int]:
+    """The live child processes of ``parent`` (multiprocessing's resource tracker too)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    if not children.exists():
+        return set()
+    return {int(pid) for pid in children.read_text().split() if is_alive(int(pid))}
+
+
+def is_worker(pid: int) -> bool:
+    """A spawned worker, not multiprocessing's resource tracker."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"resource_tracker" not in cmdline
+
+
+def workers(server: Server) -> set[int]:
+    """The server's live worker processes."""
+    return {pid for pid in worker_pids(server.process.pid) if is_worker(pid)}
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Process ``pid`` has a socket listening on TCP ``port``."""
+    try:
+        sockets = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets)
+
+
+def is_alive(pid: int) -> bool:
+    """A process ``pid`` runs: it exists and is not a zombie waiting to be reaped."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The process id ``postmaster.pid`` names; None without the file."""
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+
+
+def postgres_of(pgdata: Path) -> list[int]:
+    """The live processes whose command line names ``pgdata`` (its server's postmaster)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = process.info["cmdline"] or []
+        if any(str(pgdata) in part for part in command) and is_alive(process.pid):
+            found.append(process.pid)
+    return found

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from processes import command_environment, free_port, running
+from processes import command_environment, free_port, is_worker, running, worker_pids
 
 from reserve.domain.venue import Venue
 from reserve.domain.venue_document import load_venue_toml
@@ -195,20 +195,3 @@ def test_serve_with_workers_refuses_a_port_another_server_listens_on(database_ur
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def is_worker(pid: int) -> bool:
-    """A spawned worker, not multiprocessing's resource tracker."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"resource_tracker" not in cmdline
-
-
-def worker_pids(parent: int) -> set[int]:
-    """The live child processes of ``parent`` (Linux /proc)."""
-    children = Path(f"/proc/{parent}/task/{parent}/children")
-    if not children.exists():
-        return set()
-    return {int(pid) for pid in children.read_text().split()}

