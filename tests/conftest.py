@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from reserve.cli.main import main
 from reserve.db import migrations
@@ -21,6 +22,13 @@ from reserve.db.embedded import embedded_database_url
 from reserve.db.urls import with_database
 
 TEMPLATE_LOCK_ID = 7_300_412_002
+
+# Property tests check what is true, not how fast: on a busy machine an example may take
+# longer than Hypothesis's default 200 ms, and drawing one longer than it likes.
+settings.register_profile(
+    "reserve", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("reserve")
 
 
 def _migrations_fingerprint() -> str:
