@@ -335,6 +335,8 @@ def test_nothing_acknowledged_is_lost_or_doubled_across_kills_and_a_freeze(
     summary = describe(history, first, told, recoveries)
     print(summary)
     assert findings.clean, f"{findings}\n{summary}"
+    logged = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in logged, logged[-4000:]  # each fault said in a line, not a trace
     assert overlaps == 0, summary
     assert integrity.ok, integrity.to_json()
     for recovery in recoveries:  # bookings flowed again after every fault

@@ -25,6 +25,7 @@ from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
+from reserve.domain.errors import DatabaseUnavailable
 from reserve.services.context import Context
 from reserve.services.keys import Principals
 from reserve.services.live import FloorFeed
@@ -170,7 +171,10 @@ async def _retry_pending(context: Context, every: float) -> None:
         await asyncio.sleep(every)
         try:
             seated = await asyncio.to_thread(retry_pending, context)
-        except Exception:  # the loop must outlive a bad round (the database away, say)
+        except DatabaseUnavailable as away:  # said once by the pool; the next round tries again
+            log.warning("retrying pending bookings waits: %s", away.detail)
+            continue
+        except Exception:  # the loop must outlive a bad round
             log.exception("retrying pending bookings failed")
             continue
         if seated:
@@ -183,7 +187,10 @@ async def _prune(context: Context, every: float) -> None:
         await asyncio.sleep(every)
         try:
             pruned = await asyncio.to_thread(prune, context.database, context.clock())
-        except Exception:  # the loop must outlive a bad round (the database away, say)
+        except DatabaseUnavailable as away:
+            log.warning("pruning waits: %s", away.detail)
+            continue
+        except Exception:  # the loop must outlive a bad round
             log.exception("pruning failed")
             continue
         if pruned.holds_deleted:
