@@ -53,6 +53,19 @@ class Occupation:
     status: str | None
     guest_name: str | None
 
+    @classmethod
+    def of(cls, use: allocations.TableUse, zone: ZoneInfo) -> Occupation:
+        """The allocation's window in the venue's time zone, and what owns it."""
+        return cls(
+            use.kind,
+            use.owner_id,
+            use.starts.astimezone(zone),
+            use.ends.astimezone(zone),
+            use.party_size,
+            use.status,
+            use.guest_name,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TableDay:
@@ -129,17 +142,7 @@ def _tables_of_day(conn: Connection, state: VenueState, day: date) -> list[Table
     zone = ZoneInfo(state.venue.timezone)
     by_table: dict[str, list[Occupation]] = {}
     for use in allocations.of_day(conn, state.restaurant_id, day):
-        by_table.setdefault(use.label, []).append(
-            Occupation(
-                use.kind,
-                use.owner_id,
-                use.starts.astimezone(zone),
-                use.ends.astimezone(zone),
-                use.party_size,
-                use.status,
-                use.guest_name,
-            )
-        )
+        by_table.setdefault(use.label, []).append(Occupation.of(use, zone))
     return [
         TableDay(table.label, table.zone, table.capacity, tuple(by_table.get(table.label, ())))
         for table in state.venue.tables
@@ -205,18 +208,7 @@ def table_choices(ctx: Context, booking_id: UUID, caller: Caller) -> TableChoice
         ]
         clashes: dict[str, Occupation] = {}
         for use in uses:
-            clashes.setdefault(
-                use.label,
-                Occupation(
-                    use.kind,
-                    use.owner_id,
-                    use.starts.astimezone(zone),
-                    use.ends.astimezone(zone),
-                    use.party_size,
-                    use.status,
-                    use.guest_name,
-                ),
-            )
+            clashes.setdefault(use.label, Occupation.of(use, zone))
         taken = day_occupancy(state.floor, ((u.label, u.starts, u.ends) for u in uses))
         request = Request(
             booking.party_size,
