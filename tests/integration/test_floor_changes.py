@@ -111,3 +111,21 @@ def test_the_notifier_sends_a_burst_once_and_what_waited_when_the_database_is_ba
         assert heard(listener, 3.0) == ["c *"]
     finally:
         away.stop()
+
+
+def test_changes_are_heard_when_the_server_sends_clients_only_warnings(
+    database_url: str, admin: Connection, white_horse: UUID, listener: psycopg.Connection[object]
+) -> None:
+    name = admin.execute("SELECT current_database() AS name").fetchone()
+    assert name is not None
+    admin.execute(f'ALTER DATABASE "{name["name"]}" SET client_min_messages = warning')
+    database = Database(database_url, min_size=1, max_size=2)
+    try:
+        database.open()
+        booking_of(database)
+        assert heard(listener) == [monday_of(white_horse)]
+        booking_of(OperatorDatabase(database_url))
+        assert heard(listener) == [monday_of(white_horse)]
+    finally:
+        database.close()
+        admin.execute(f'ALTER DATABASE "{name["name"]}" RESET client_min_messages')

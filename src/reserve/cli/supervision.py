@@ -32,6 +32,7 @@ FIRST_PAUSE_SECONDS = 0.5  # before starting a stopped server or worker again; d
 LONGEST_PAUSE_SECONDS = 30.0  # ...up to this, while they keep failing
 SETTLED_SECONDS = 10.0  # a worker that served this long did well: the pauses begin again
 GIVE_UP_AFTER = 3  # workers in a row stopped before serving, or one for each if there are more
+STOP_WATCH_SECONDS = 15.0  # the longest serve's stop waits for a start under way
 STOP_WORKERS_SECONDS = 20.0  # beyond the drain (uvicorn's graceful shutdown) and the app's end
 
 
@@ -51,18 +52,24 @@ class DatabaseWatch:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop watching (after the start under way, if any, has finished)."""
+        """Stop watching (after the start under way, if any, has finished, or at most
+        ``STOP_WATCH_SECONDS``: a start that hangs must not hold serve's stop)."""
         self._stopping.set()
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(STOP_WATCH_SECONDS)
 
     def _watch(self) -> None:
         pid = embedded.postmaster_pid(self._data_dir)
         while not self._stopping.wait(WATCH_SECONDS):
             if self._leaving():
                 continue
-            if embedded.is_running(self._data_dir):
-                pid = embedded.postmaster_pid(self._data_dir) or pid  # another may start it
+            try:
+                if embedded.is_running(self._data_dir):
+                    pid = embedded.postmaster_pid(self._data_dir) or pid  # another may start it
+                    continue
+            except OSError as error:  # the data directory unreadable: say so, look again
+                log.error("cannot tell whether the embedded PostgreSQL runs: %s", error)
+                self._stopping.wait(LONGEST_PAUSE_SECONDS)
                 continue
             lost = time.monotonic()
             log.warning("the embedded PostgreSQL (pid %s) has stopped; starting it again", pid)
@@ -81,7 +88,7 @@ class DatabaseWatch:
         while not (self._stopping.is_set() or self._leaving()):
             try:
                 embedded.start_again(self._data_dir)
-            except ConfigurationError as error:
+            except (ConfigurationError, OSError) as error:
                 log.error("%s; trying again in %.1f s", error, pause)
             else:
                 return True
@@ -197,7 +204,10 @@ class Workers:
 
 def _how(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
-        return f"killed by {signal.Signals(-exitcode).name}"
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:  # a signal Python has no name for (a real-time one)
+            return f"killed by signal {-exitcode}"
     return f"exit code {exitcode}"
 
 

@@ -29,7 +29,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg import errors as pg
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import PoolTimeout
 
@@ -311,4 +311,6 @@ class OperatorDatabase(_Units):
         return cls(database_url(settings))
 
     def _connection(self) -> AbstractContextManager[Connection]:
-        return connect(self.url)
+        # Hearing the floor triggers' notices, whatever the server sends clients by default.
+        options = conninfo_to_dict(self.url).get("options") or ""
+        return connect(make_conninfo(self.url, options=f"{options} -c client_min_messages=notice"))

@@ -82,9 +82,19 @@ class Notifier:
             self._thread = None
 
     def publish(self, changes: Iterable[str]) -> None:
+        if self._thread is None:  # stopped (a unit of work that ended after the app did)
+            self._send_now(set(changes))
+            return
         with self._lock:
             self._waiting.update(changes)
         self._wake.set()
+
+    def _send_now(self, changes: set[str]) -> None:
+        try:
+            with psycopg.connect(self.conninfo, connect_timeout=2) as conn:
+                notify(conn, changes)
+        except psycopg.Error as error:
+            log.warning("cannot send floor changes: %s", str(error).strip())
 
     def _take(self) -> set[str]:
         with self._lock:

@@ -28,12 +28,16 @@ def app_login(
     idle_in_transaction_timeout_ms: int | None = None,
 ) -> str:
     """The same server and database, logged in as the application role (with ``password``
-    when the server asks for one), with the given timeouts on every session."""
+    when the server asks for one), with the given timeouts on every session, and hearing
+    notices."""
     options = " ".join(
         f"-c {name}={value}"
         for name, value in (
             ("statement_timeout", statement_timeout_ms),
             ("idle_in_transaction_session_timeout", idle_in_transaction_timeout_ms),
+            # The floor's triggers say what changed as a NOTICE (reserve.db.floor_changes):
+            # a server set to send clients only warnings would silence the host stands.
+            ("client_min_messages", "notice"),
         )
         if value is not None
     )
