@@ -4,7 +4,10 @@ results go."""
 from __future__ import annotations
 
 import json
+import os
+import platform
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -61,6 +64,18 @@ def day_bounds(venue: Venue, day: date) -> DayBounds:
         closes=max(offer.occupied_until.timestamp() for offer in offers),
         shortest_stay=(shortest_turn + venue.buffer_minutes) * 60.0,
     )
+
+
+def machine(began: float) -> dict[str, object]:
+    """What a result needs said of the run: the Python, the machine, its CPUs and load, and
+    how long the run took since ``began`` (``time.perf_counter``)."""
+    return {
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "elapsed_seconds": time.perf_counter() - began,
+    }
 
 
 def write_results(name: str, payload: object) -> Path:

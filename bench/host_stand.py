@@ -35,7 +35,6 @@ import argparse
 import gc
 import inspect
 import os
-import platform
 import re
 import signal
 import sys
@@ -58,7 +57,7 @@ from prometheus_client import generate_latest
 from rich.table import Table
 
 from bench.booking_http import CpuMeter
-from bench.common import console, write_results
+from bench.common import console, machine, write_results
 from bench.pages import Server, bench_server, busy_day, growth, route_totals
 from reserve.api.app import create_app
 from reserve.config import Settings
@@ -851,11 +850,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     for generation, took in measured.collections.items()
                 },
             },
-            "python": platform.python_version(),
-            "machine": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": load,
-            "elapsed_seconds": time.perf_counter() - began,
+            **machine(began),
         },
     )
     console.print(f"wrote {path}")

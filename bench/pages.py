@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import signal
@@ -50,7 +49,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
-from bench.common import console, write_results
+from bench.common import console, machine, write_results
 from bench.server import free_port, stop_postgres, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
@@ -482,11 +481,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "target_median_ms": TARGET_MEDIAN_MS,
             "target_kb": TARGET_KB,
             "pages": [asdict(result) for result in results],
-            "python": platform.python_version(),
-            "machine": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": load,
-            "elapsed_seconds": time.perf_counter() - began,
+            **machine(began),
         },
     )
     console.print(f"wrote {path}")
