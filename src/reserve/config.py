@@ -10,6 +10,10 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
     RESERVE_PRUNE_SECONDS     how often the server prunes old confirmation results and expired holds
                               (and how long integrity lets an expired hold wait for it)
+    RESERVE_INTEGRITY_SECONDS how often the server runs the integrity report (one worker at a
+                              time) and exports its violations as metrics
+    RESERVE_LOG_FORMAT        auto | json | text: one JSON object a line, or text for people
+                              (auto: text on a terminal, JSON otherwise)
     RESERVE_APP_PASSWORD      the password requests log in with as reserve_app (none: the server
                               trusts the connection, as the embedded one does on its socket)
     RESERVE_STATEMENT_TIMEOUT_MS  the longest a request's statement may run
@@ -60,6 +64,8 @@ class Settings(BaseSettings):
     public_rate_limit: int = Field(default=120, ge=1)
     pending_retry_seconds: float = Field(default=30.0, gt=0)
     prune_seconds: float = Field(default=60.0, gt=0)
+    integrity_seconds: float = Field(default=300.0, gt=0)
+    log_format: Literal["auto", "json", "text"] = "auto"
     app_password: SecretStr | None = None
     statement_timeout_ms: int = Field(default=5_000, ge=100, le=600_000)
     idle_in_transaction_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)

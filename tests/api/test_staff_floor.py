@@ -57,7 +57,7 @@ def place_block(
 
 
 def exclusion_conflicts() -> float:
-    value = REGISTRY.get_sample_value("reserve_allocation_conflicts_total", {"kind": "exclusion"})
+    value = REGISTRY.get_sample_value("reserve_exclusion_violations_total")
     return value or 0.0
 
 

@@ -197,7 +197,7 @@ def confirmed_bookings(admin: Connection, restaurant_id: UUID) -> int:
 
 
 def exclusion_conflicts() -> float:
-    value = REGISTRY.get_sample_value("reserve_allocation_conflicts_total", {"kind": "exclusion"})
+    value = REGISTRY.get_sample_value("reserve_exclusion_violations_total")
     return value or 0.0
 
 

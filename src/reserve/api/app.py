@@ -20,17 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reserve
 from reserve import metrics, web
-from reserve.api import bookings, openapi, problems, staff
+from reserve.api import background, bookings, openapi, problems, staff
 from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
-from reserve.domain.errors import DatabaseUnavailable
 from reserve.services.context import Context
 from reserve.services.keys import Principals
 from reserve.services.live import FloorFeed
-from reserve.services.pending import retry_pending
-from reserve.services.prune import prune
+from reserve.services.observation import DatabaseFigures
 from reserve.services.venue_state import VenueStates
 from reserve.web.pages import STATIC
 
@@ -49,9 +47,10 @@ def create_app(
     """The app; without arguments it reads the environment (``uvicorn --factory``).
     ``context`` is what the use cases are given (by default over ``database``).
 
-    ``background`` runs the allocator that keeps retrying pending bookings, and the pruner
-    that removes old confirmation results and expired holds. The listener behind the host
-    stand's live updates runs either way.
+    ``background`` runs the allocator that keeps retrying pending bookings, the pruner that
+    removes old confirmation results and expired holds, and the scheduled integrity pass
+    (``reserve.api.background``). The listener behind the host stand's live updates, and the
+    pool's figures for the metrics, run either way.
     """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
@@ -83,9 +82,14 @@ def create_app(
     app.include_router(web.router)
     app.mount("/static", Assets(directory=STATIC), name="static")
 
+    figures = DatabaseFigures(database.conninfo)
+
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:  # on the event loop: scrapes never queue for a thread
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    async def prometheus() -> Response:
+        # In a thread of the event loop's own, not one of the requests': scrapes never
+        # queue behind them, and the database's figures are read on a connection apart.
+        exposition = await asyncio.to_thread(metrics.exposition, figures)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return app
 
@@ -105,22 +109,30 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # threads that hold them; requests queue in the event loop instead.
     to_thread.current_default_thread_limiter().total_tokens = database.max_size
     metrics.UP.set(1)
+    metrics.WORKERS.set(1)
     feed.start()
-    tasks: list[asyncio.Task[None]] = []
+    pool_figures = asyncio.create_task(background.sample_pool(database))
+    loops = None
     if app.state.background:
-        tasks = [
-            asyncio.create_task(_retry_pending(context, settings.pending_retry_seconds)),
-            asyncio.create_task(_prune(context, settings.prune_seconds)),
-        ]
+        loops = background.Background(
+            context,
+            database,
+            pending_seconds=settings.pending_retry_seconds,
+            prune_seconds=settings.prune_seconds,
+            integrity_seconds=settings.integrity_seconds,
+        )
+        loops.start()
     try:
         yield
     finally:
         await feed.stop()
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if loops is not None:
+            await loops.stop()
+        pool_figures.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pool_figures
         metrics.UP.set(0)
+        metrics.WORKERS.set(0)
         database.close()
 
 
@@ -163,41 +175,4 @@ class RequestTimer:
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
             metrics.REQUEST_SECONDS.labels(template, method, f"{status // 100}xx").observe(
                 time.perf_counter() - began
-            )
-
-
-async def _retry_pending(context: Context, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        try:
-            seated = await asyncio.to_thread(retry_pending, context)
-        except DatabaseUnavailable as away:  # said once by the pool; the next round tries again
-            log.warning("retrying pending bookings waits: %s", away.detail)
-            continue
-        except Exception:  # the loop must outlive a bad round
-            log.exception("retrying pending bookings failed")
-            continue
-        if seated:
-            metrics.PENDING_CONFIRMED.inc(seated)
-            log.info("seated %d pending bookings", seated)
-
-
-async def _prune(context: Context, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        try:
-            pruned = await asyncio.to_thread(prune, context.database, context.clock())
-        except DatabaseUnavailable as away:
-            log.warning("pruning waits: %s", away.detail)
-            continue
-        except Exception:  # the loop must outlive a bad round
-            log.exception("pruning failed")
-            continue
-        if pruned.holds_deleted:
-            metrics.HOLDS.labels("expired").inc(pruned.holds_deleted)
-        if pruned.results_deleted or pruned.holds_deleted:
-            log.info(
-                "pruned %d confirmation results and %d expired holds",
-                pruned.results_deleted,
-                pruned.holds_deleted,
             )

@@ -9,12 +9,15 @@ import logging
 import logging.config
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.synchronize import Event
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
@@ -23,6 +26,7 @@ import typer
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from reserve import metrics
 from reserve.cli.context import console, load_settings, operator_database
 from reserve.cli.supervision import DatabaseWatch, Workers
 from reserve.config import Settings
@@ -211,7 +215,31 @@ def _run_workers(host: str, port: int, log_level: str, workers: int, stop: Stop)
     except OSError as error:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {error}") from None
     context = multiprocessing.get_context("spawn")
-    Workers(context, _worker, (host, port, log_level), workers).run(stop.asked)
+    with metrics_directory():
+        Workers(context, _worker, (host, port, log_level), workers).run(stop.asked)
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """Where the workers keep their metrics, for whichever of them is scraped to read them
+    all (``reserve.metrics``): ``PROMETHEUS_MULTIPROC_DIR`` when set, emptied of an earlier
+    run's values (they would add to this run's), else a new directory, removed at the end.
+    Workers inherit it through the environment when they start."""
+    given = os.environ.get(metrics.MULTIPROCESS_DIR)
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*.db"):
+            old.unlink()
+        yield directory
+        return
+    directory = Path(tempfile.mkdtemp(prefix="reserve-metrics-"))
+    os.environ[metrics.MULTIPROCESS_DIR] = str(directory)
+    try:
+        yield directory
+    finally:
+        del os.environ[metrics.MULTIPROCESS_DIR]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def serve(

@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
+from reserve import metrics
 from reserve.db import embedded
 from reserve.domain.errors import ConfigurationError
 
@@ -188,6 +189,8 @@ class Workers:
                     slot.pause = FIRST_PAUSE_SECONDS
                 continue
             slot.restart_at = now + slot.pause
+            if worker.process.pid is not None:
+                metrics.worker_stopped(worker.process.pid)
             log.warning(
                 "worker %s stopped (%s) %.1f s after it started%s; starting another in %.1f s",
                 worker.process.pid,

@@ -5,7 +5,7 @@ Every function runs in the caller's transaction, already scoped to the restauran
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,24 +25,42 @@ LONGEST_WINDOW = timedelta(hours=36)
 RESOLUTION = timedelta(microseconds=1)
 
 
-def lock_days(conn: Connection, restaurant_id: UUID, days: Sequence[date], timeout_ms: int) -> None:
+def lock_days(
+    conn: Connection, restaurant_id: UUID, days: Sequence[date], timeout_ms: int
+) -> Callable[[], float]:
     """Serialise allocation for one restaurant and each service date of ``days`` until the
     transaction ends; the days are locked in date order, so two transactions locking the
     same two days cannot deadlock.
 
     Taken before occupancy is read, so concurrent bookings of one day queue here instead of
     racing; other days and other restaurants go on in parallel.
+
+    Returns how to read the seconds spent waiting for the locks, as the server measured
+    them. In pipeline mode reading it before a later statement's answer costs a round trip
+    of its own; after one, nothing.
     """
+    asked = []
     for day in sorted(set(days)):
-        # The sub-select sets the timeout before the lock is asked for, in one round trip.
-        conn.execute(
-            """
-            SELECT pg_advisory_xact_lock(k.key)
-              FROM (SELECT set_config('lock_timeout', %s, true),
-                           hashtextextended(%s, 0) AS key) AS k
-            """,
-            (f"{int(timeout_ms)}ms", f"reserve:day:{restaurant_id}:{day.isoformat()}"),
+        # The sub-select sets the timeout before the lock is asked for, in one round trip;
+        # the target list is evaluated in order, so the clock is read once the lock is had.
+        asked.append(
+            conn.execute(
+                """
+                SELECT pg_advisory_xact_lock(k.key) AS locked,
+                       extract(epoch FROM clock_timestamp() - k.asked)::float8 AS waited
+                  FROM (SELECT set_config('lock_timeout', %s, true),
+                               hashtextextended(%s, 0) AS key,
+                               clock_timestamp() AS asked) AS k
+                """,
+                (f"{int(timeout_ms)}ms", f"reserve:day:{restaurant_id}:{day.isoformat()}"),
+            )
         )
+
+    def waited() -> float:
+        rows = [cursor.fetchone() for cursor in asked]
+        return sum(float(row["waited"]) for row in rows if row is not None)
+
+    return waited
 
 
 def _delete_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) -> Cursor[Any]:

@@ -158,7 +158,7 @@ def _translated(error: Exception) -> ReserveError | None:
         return Busy("the venue is busy; try again")
     if isinstance(error, pg.ExclusionViolation):
         # The constraint caught what serialisation should have: never a double booking.
-        metrics.CONFLICTS.labels("exclusion").inc()
+        metrics.EXCLUSION_VIOLATIONS.inc()
         return NoAvailability("those tables were just taken; search again")
     if isinstance(error, psycopg.DataError):
         # Input PostgreSQL cannot store (a NUL character in text, say).

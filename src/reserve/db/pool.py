@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.pool import AddConnection, MaintenanceTask
+
+from reserve import metrics
 
 log = logging.getLogger("reserve.db")
 
@@ -90,7 +92,12 @@ class Pool(ConnectionPool[Connection]):
             wait = min(wait, AWAY_WAIT_SECONDS)
         deadline = time.monotonic() + wait
         while True:
-            conn = super().getconn(timeout=max(deadline - time.monotonic(), 0.001))
+            try:
+                conn = super().getconn(timeout=max(deadline - time.monotonic(), 0.001))
+            except PoolTimeout:
+                if self.away_since is None:  # not for want of a database: all were in use
+                    metrics.POOL_TIMEOUTS.inc()
+                raise
             if not closed_by_server(conn):
                 return conn
             self.putconn(conn)  # broken: the pool discards it and connects anew

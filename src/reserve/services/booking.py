@@ -74,7 +74,6 @@ def book(
         if earlier is not None:
             if earlier.request_hash != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-            metrics.IDEMPOTENT_REPLAYS.inc()
             # The token goes only to whoever made the booking: a guest holding the key, or
             # the same staff key; anyone else replaying gets the booking without it.
             token = None
@@ -95,8 +94,11 @@ def book(
     except HoldExpired:
         metrics.BOOKINGS.labels("hold-expired").inc()
         raise
-    if not booked.replayed:
+    if booked.replayed:
+        metrics.IDEMPOTENT_REPLAYS.inc()
+    else:
         metrics.BOOKINGS.labels(booked.booking.status).inc()
+        metrics.RESULTS_STORED.inc()
     return booked
 
 

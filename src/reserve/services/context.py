@@ -24,10 +24,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DayLock(Protocol):
-    """Serialises allocation for a restaurant's service dates until the transaction ends."""
+Waited = Callable[[], float]
 
-    def __call__(self, conn: Connection, restaurant_id: UUID, days: Sequence[date]) -> None: ...
+
+class DayLock(Protocol):
+    """Serialises allocation for a restaurant's service dates until the transaction ends;
+    returns how to read the seconds it waited (None: it cannot say)."""
+
+    def __call__(
+        self, conn: Connection, restaurant_id: UUID, days: Sequence[date]
+    ) -> Waited | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +43,8 @@ class AdvisoryDayLock:
 
     timeout_ms: int = LOCK_TIMEOUT_MS
 
-    def __call__(self, conn: Connection, restaurant_id: UUID, days: Sequence[date]) -> None:
-        allocations.lock_days(conn, restaurant_id, days, self.timeout_ms)
+    def __call__(self, conn: Connection, restaurant_id: UUID, days: Sequence[date]) -> Waited:
+        return allocations.lock_days(conn, restaurant_id, days, self.timeout_ms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from reserve.domain.errors import (
     TooLate,
 )
 from reserve.domain.timing import OfferedTime, check_booking_window, offered_time
-from reserve.services.context import Context
+from reserve.services.context import Context, Waited
 from reserve.services.venue_state import VenueState
 
 # Dates outside these are refused before any arithmetic on them can overflow.
@@ -133,7 +133,13 @@ def occupancy(
 
 
 def lock_days(ctx: Context, conn: Connection, state: VenueState, *days: date) -> None:
-    ctx.day_lock(conn, state.restaurant_id, days)
+    """Take the day locks, and count the wait for them at once."""
+    record_wait(ctx.day_lock(conn, state.restaurant_id, days))
+
+
+def record_wait(waited: Waited | None) -> None:
+    if waited is not None:
+        metrics.DAY_LOCK_WAIT_SECONDS.observe(waited())
 
 
 # --- choosing and taking tables ----------------------------------------------------------
@@ -150,9 +156,10 @@ def find_tables(
     """Lock the day, purge expired holds, read occupancy, choose tables (or refuse).
 
     ``SelectorTimeout`` means the search ran out of time before it found tables."""
-    lock_days(ctx, conn, state, slot.day)
+    waited = ctx.day_lock(conn, state.restaurant_id, (slot.day,))
     now = ctx.clock()
     taken = occupancy(conn, state, slot.day, now, purge=True)
+    record_wait(waited)  # answered by now: in pipeline mode it costs no round trip
     if state.venue.max_covers_per_slot is not None:
         starting = allocations.covers_by_start(conn, state.restaurant_id, slot.day, now)
         if not within_pacing(state.venue, starting.get(slot.start_at, 0), party_size):
