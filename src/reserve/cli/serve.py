@@ -221,24 +221,20 @@ def _run_workers(host: str, port: int, log_level: str, workers: int, stop: Stop)
 
 @contextlib.contextmanager
 def metrics_directory() -> Iterator[Path]:
-    """Where the workers keep their metrics, for whichever of them is scraped to read them
-    all (``reserve.metrics``): ``PROMETHEUS_MULTIPROC_DIR`` when set, emptied of an earlier
-    run's values (they would add to this run's), else a new directory, removed at the end.
-    Workers inherit it through the environment when they start."""
-    given = os.environ.get(metrics.MULTIPROCESS_DIR)
-    if given:
-        directory = Path(given)
-        directory.mkdir(parents=True, exist_ok=True)
-        for old in directory.glob("*.db"):
-            old.unlink()
-        yield directory
-        return
+    """A new directory where the workers keep their metrics, for whichever of them is
+    scraped to read them all (``reserve.metrics``), removed at the end. Workers are told it
+    through the environment (``PROMETHEUS_MULTIPROC_DIR``) as they start; one of an earlier
+    run is never reused, since its values would add to this run's."""
     directory = Path(tempfile.mkdtemp(prefix="reserve-metrics-"))
+    earlier = os.environ.get(metrics.MULTIPROCESS_DIR)
     os.environ[metrics.MULTIPROCESS_DIR] = str(directory)
     try:
         yield directory
     finally:
-        del os.environ[metrics.MULTIPROCESS_DIR]
+        if earlier is None:
+            del os.environ[metrics.MULTIPROCESS_DIR]
+        else:
+            os.environ[metrics.MULTIPROCESS_DIR] = earlier
         shutil.rmtree(directory, ignore_errors=True)
 
 
