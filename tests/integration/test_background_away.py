@@ -1,15 +1,16 @@
-"""The server's background rounds (pending bookings, pruning) while the database is away:
-each says so in a line and tries again next round, with no traceback in the log."""
+"""The server's background rounds (pending bookings, pruning, the integrity pass) while the
+database is away: each says so in a line and tries again next round, with no traceback in
+the log, and a failed integrity pass is counted."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import pytest
+from prometheus_client import REGISTRY
 
-from reserve.api.app import _prune, _retry_pending
+from reserve.api.background import Background
 from reserve.config import PLACEHOLDER_SECRET
 from reserve.db.database import Database
 from reserve.services.context import Context
@@ -18,28 +19,34 @@ from reserve.services.venue_state import VenueStates
 NOWHERE = "postgresql://reserve@/nothing?host=/nonexistent"
 
 
-@pytest.mark.parametrize(
-    ("loop", "said"), [(_retry_pending, "retrying pending"), (_prune, "pruning")]
-)
-def test_a_round_without_the_database_says_so_in_a_line_and_goes_on(
-    loop: object, said: str, caplog: pytest.LogCaptureFixture
+def integrity_failures() -> float:
+    return REGISTRY.get_sample_value("reserve_integrity_failures_total") or 0.0
+
+
+def test_rounds_without_the_database_say_so_in_a_line_and_go_on(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     database = Database(NOWHERE, min_size=0, max_size=1, timeout=0.1)
     database.open(wait=False)
     context = Context(database, VenueStates(), PLACEHOLDER_SECRET)
+    failed_before = integrity_failures()
+    loops = Background(
+        context, database, pending_seconds=0.05, prune_seconds=0.05, integrity_seconds=0.05
+    )
 
     async def rounds() -> None:
-        task = asyncio.create_task(loop(context, 0.05))  # type: ignore[operator]
+        loops.start()
         await asyncio.sleep(1.0)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await loops.stop()
 
     try:
         with caplog.at_level(logging.WARNING, logger="reserve"):
             asyncio.run(rounds())
     finally:
         database.close()
-    mine = [r for r in caplog.records if r.getMessage().startswith(said)]
-    assert len(mine) >= 2  # a line a round, and the rounds went on
-    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in mine)
+    for said in ("retrying pending bookings waits", "pruning waits", "the integrity pass waits"):
+        mine = [r for r in caplog.records if r.getMessage().startswith(said)]
+        assert len(mine) >= 2, said  # a line a round, and the rounds went on
+        assert all(r.levelno == logging.WARNING and r.exc_info is None for r in mine)
+    assert not [r for r in caplog.records if r.exc_info is not None]
+    assert integrity_failures() >= failed_before + 2

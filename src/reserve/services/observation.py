@@ -31,6 +31,7 @@ from reserve import metrics
 from reserve.db.database import OperatorDatabase, first_line
 from reserve.db.observation import CONNECT_TIMEOUT_SECONDS, Figures, figures
 from reserve.db.pool import closed_by_server
+from reserve.domain.errors import DatabaseUnavailable
 from reserve.services.integrity import check_integrity
 
 log = logging.getLogger("reserve.observation")
@@ -112,15 +113,21 @@ class IntegrityTurn:
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
 
     def mine(self) -> bool:
-        """Keep the turn, or try to take it; False while another process has it."""
+        """Keep the turn, or try to take it; False while another process has it,
+        ``DatabaseUnavailable`` when the database does not answer."""
         if self._conn is not None:
             if not closed_by_server(self._conn):  # type: ignore[arg-type]
                 return True
             self.close()
-        conn = psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-        row = conn.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (INTEGRITY_LOCK,)
-        ).fetchone()
+        try:
+            conn = psycopg.connect(
+                self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            )
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (INTEGRITY_LOCK,)
+            ).fetchone()
+        except psycopg.Error as error:
+            raise DatabaseUnavailable(first_line(error)) from error
         if row is not None and row[0]:
             self._conn = conn
             return True
