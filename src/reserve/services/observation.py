@@ -22,15 +22,12 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 
-import psycopg
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from reserve import metrics
-from reserve.db.database import OperatorDatabase, first_line
-from reserve.db.observation import CONNECT_TIMEOUT_SECONDS, Figures, figures
-from reserve.db.pool import closed_by_server
+from reserve.db.database import OperatorDatabase
+from reserve.db.observation import Figures, SessionLock, figures, with_statement_timeout
 from reserve.domain.errors import DatabaseUnavailable
 from reserve.services.integrity import check_integrity
 
@@ -51,9 +48,9 @@ class DatabaseFigures:
         began = time.perf_counter()
         try:
             found: Figures | None = figures(self._conninfo)
-        except psycopg.Error as error:
+        except DatabaseUnavailable as away:
             if not self._away_said:
-                log.warning("metrics cannot read the database: %s", first_line(error))
+                log.warning("metrics cannot read the database: %s", away.detail)
                 self._away_said = True
             found = None
         else:
@@ -109,36 +106,16 @@ class IntegrityTurn:
     session advisory lock, on a connection of its own that it keeps for that."""
 
     def __init__(self, url: str) -> None:
-        self._url = url
-        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._lock = SessionLock(url, INTEGRITY_LOCK)
 
     def mine(self) -> bool:
         """Keep the turn, or try to take it; False while another process has it,
         ``DatabaseUnavailable`` when the database does not answer."""
-        if self._conn is not None:
-            if not closed_by_server(self._conn):  # type: ignore[arg-type]
-                return True
-            self.close()
-        try:
-            conn = psycopg.connect(
-                self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
-            )
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (INTEGRITY_LOCK,)
-            ).fetchone()
-        except psycopg.Error as error:
-            raise DatabaseUnavailable(first_line(error)) from error
-        if row is not None and row[0]:
-            self._conn = conn
-            return True
-        conn.close()
-        return False
+        return self._lock.held()
 
     def close(self) -> None:
-        """Give the turn up (closing the connection releases the lock)."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        """Give the turn up."""
+        self._lock.release()
 
 
 def run_integrity_pass(url: str, turn: IntegrityTurn, hold_grace: float) -> bool:
@@ -148,11 +125,8 @@ def run_integrity_pass(url: str, turn: IntegrityTurn, hold_grace: float) -> bool
     if not turn.mine():
         return False
     began = time.monotonic()
-    options = conninfo_to_dict(url).get("options") or ""
-    bounded = make_conninfo(
-        url, options=f"{options} -c statement_timeout={INTEGRITY_STATEMENT_TIMEOUT_MS}".strip()
-    )
-    report = check_integrity(OperatorDatabase(bounded), hold_grace=timedelta(seconds=hold_grace))
+    bounded = OperatorDatabase(with_statement_timeout(url, INTEGRITY_STATEMENT_TIMEOUT_MS))
+    report = check_integrity(bounded, hold_grace=timedelta(seconds=hold_grace))
     for check in report.checks:
         metrics.INTEGRITY_VIOLATIONS.labels(check.name).set(len(check.violations))
     metrics.INTEGRITY_DURATION.set(time.monotonic() - began)
