@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 from rich.table import Table
 
 from bench.common import console, write_results
-from bench.server import free_port, wait_ready
+from bench.server import free_port, stop_postgres, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
@@ -355,7 +355,7 @@ def _url_parts(url: str) -> dict[str, str]:
 def started(workers: int, history_days: int, clients: int) -> Iterator[Started]:
     """An embedded PostgreSQL in a temporary directory, migrated, with the White Horse and
     ``history_days`` of past bookings, and ``reserve serve`` over it, its statements
-    prepared; both stop, and the directory goes, when the block ends."""
+    prepared; when the block ends both stop, in that order, and then the directory goes."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("the load comes from wrk: install it (Debian: apt-get install wrk)")
@@ -422,6 +422,9 @@ def started(workers: int, history_days: int, clients: int) -> Iterator[Started]:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
+            # Before the directory goes: its package would stop it only as this process
+            # exits, and, its data gone, it would not stop at all.
+            stop_postgres(Path(data) / "postgres")
 
 
 def run(
