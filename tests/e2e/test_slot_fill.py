@@ -1,6 +1,6 @@
 """``reserve slot-fill`` against ``reserve serve`` on the test database: a White Horse lunch
-filled over HTTP, the figures checked against the database, an interrupted run resumed, and
-malformed flags refused.
+filled over HTTP, the figures checked against the database, the summary's conclusion, seat-
+waste anomalies and errors, an interrupted run resumed, and malformed flags refused.
 
 The command runs in this process (Typer's test runner); the server is a real process, with
 one worker to start quickly.
@@ -15,14 +15,14 @@ import re
 import signal
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
-from processes import free_port, next_monday, running
+from processes import Server, free_port, next_monday, running
 from typer.testing import CliRunner
 
 from reserve.cli.slotfill import slot_fill
@@ -30,9 +30,10 @@ from reserve.db.database import Connection, OperatorDatabase
 from reserve.db.venues import save_venue
 from reserve.domain.access import Role
 from reserve.loadtest import engine
-from reserve.loadtest.client import Attempt
+from reserve.loadtest.client import Attempt, attempt, fetch_venue, new_client
 from reserve.loadtest.log import Outcome, Record
 from reserve.loadtest.plan import PlannedRequest
+from reserve.loadtest.waste import Anomalies, half_empty
 from reserve.services.keys import create_key
 from reserve.services.venues import DEMO_VENUE, read_venue_file
 
@@ -48,6 +49,7 @@ LUNCH_REQUESTS = 12 * 10  # 12:00 to 15:00 every 15 minutes, 10 a slot
 class Served:
     base_url: str
     key: str
+    process: Server
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def server(
     }
     with running(["serve", "--port", str(port)], environ, tmp_path / "serve.log", port) as serve:
         serve.wait_until_ready()
-        yield Served(serve.base_url, key)
+        yield Served(serve.base_url, key, serve)
     assert "Traceback" not in serve.output(), serve.output()
 
 
@@ -168,6 +170,174 @@ def test_a_weekday_lunch_adds_up_at_each_concurrency(
     waste = sum(r.seat_waste or 0 for r in records if r.concurrency == 8 and r.outcome.booked)
     assert waste == last["seat_waste"]["total"]
     assert "clean" in ran.out
+
+
+def words(text: str) -> str:
+    """The output's words, however the summary wrapped them."""
+    return " ".join(text.split())
+
+
+def test_the_summary_concludes_from_the_figures_and_draws_the_lunch_in_80_columns(
+    server: Served, tmp_path: Path
+) -> None:
+    day = next_monday()
+    logs = tmp_path / "logs"
+
+    ran = lunch(server, logs, day, "--concurrency", "1,8")
+
+    assert ran.code == 0, ran.out + ran.err
+    metrics = metrics_of(logs)
+    records = log_records(logs)
+    for level in metrics["levels"]:
+        # The server's day-lock histogram moved by the level's allocations, and says so.
+        lock = level["day_lock_wait"]
+        assert lock["measured"], lock
+        assert 0 < lock["waits"] <= level["requests"] + level["bookings"]
+        assert lock["seconds"] >= 0
+        assert 0 <= lock["share_of_submit_time"] <= 1
+        # Every half-empty booking of the log is an anomaly, and the server was asked
+        # about the free tables of each.
+        anomalies = level["seat_waste_anomalies"]
+        assert anomalies["fit_check"] == "made"
+        half = {
+            (r.slot, r.request)
+            for r in records
+            if r.concurrency == level["concurrency"]
+            and r.outcome.booked
+            and half_empty(r.seats or 0, r.seat_waste or 0)
+        }
+        listed = {(a["slot"], a["request"]) for a in anomalies["bookings"]}
+        assert half <= listed
+        assert all(a["least_free_waste"] is not None for a in anomalies["bookings"])
+        # The first slot's seats are the bookings made for it.
+        first = [r for r in records if r.concurrency == level["concurrency"] and r.slot == "12:00"]
+        (at_noon, *_) = level["seats_by_slot"]["slots"]
+        assert at_noon["covers"] == sum(r.party_size for r in first if r.outcome.booked)
+        assert level["seats_by_slot"]["floor_seats"] == 210
+        assert sum(b["count"] for b in level["submit_distribution_ms"]) == level["requests"]
+    floor, time = metrics["conclusion"]
+    assert floor.startswith("Seat waste per booking ")
+    assert time.startswith("Submit p50 ")
+    assert "the wait for the day's lock, as the server measured it," in time
+    assert [row["seat_waste_anomalies"] for row in metrics["comparison"]] == [
+        level["seat_waste_anomalies"]["count"] for level in metrics["levels"]
+    ]
+
+    assert floor in words(ran.out)
+    assert time in words(ran.out)
+    assert "Outcomes: none answered pending, none left pending, no errors." in ran.out
+    # The pictures keep to 80 columns on a console 240 wide: a line a slot, none wrapped.
+    lines = ran.out.splitlines()
+    chart = lines[lines.index(next(line for line in lines if line.startswith("Seats at "))) :]
+    slots = [line[:5] for line in chart if re.match(r"\d\d:\d\d ", line)]
+    assert slots == [f"{h}:{m}" for h in ("12", "13", "14") for m in ("00", "15", "30", "45")]
+    assert max(len(line) for line in chart if not line.startswith(("log ", "metrics "))) <= 80
+
+
+def test_a_booking_moved_to_a_table_twice_its_size_is_an_anomaly_while_a_fitting_one_is_free(
+    server: Served,
+) -> None:
+    """Bookings made as slot-fill makes them; then staff move one party of two to a four-top
+    (and a party of four to a six-top) while two-tops (and four-tops) stay free. The server's
+    free ways for each make them anomalies; the party left at its two-top is none."""
+
+    async def scenario() -> Anomalies:
+        async with new_client(server.base_url, server.key, 4) as client:
+            venue = await fetch_venue(client, SLUG)
+            context = Attempt(
+                client=client,
+                venue=venue,
+                day=next_monday(),
+                run="moved",
+                segment="s1",
+                seed=11,
+                concurrency=1,
+                two_phase=False,
+                poll_timeout=5.0,
+            )
+            good, twice, four = [
+                await attempt(context, PlannedRequest("12:00", index, party))
+                for index, party in enumerate((2, 2, 4))
+            ]
+            assert (good.seats, twice.seats, four.seats) == (2, 2, 4)
+            taken = {*good.tables, *twice.tables, *four.tables}
+
+            def free_table(seats: int, party: int) -> str:
+                return next(
+                    label
+                    for label, capacity in venue.capacities.items()
+                    if capacity == seats
+                    and label not in taken
+                    and venue.parties[label][0] <= party <= venue.parties[label][1]
+                )
+
+            moved = []
+            for record, table in ((twice, free_table(4, 2)), (four, free_table(6, 4))):
+                response = await client.put(
+                    f"/v1/bookings/{record.booking_id}/tables", json={"tables": [table]}
+                )
+                assert response.status_code == 200, response.text
+                seats = venue.capacities[table]
+                # As the log would hold it had the allocator seated it there.
+                moved.append(
+                    replace(
+                        record,
+                        tables=[table],
+                        seats=seats,
+                        seat_waste=seats - record.party_size,
+                    )
+                )
+            return await engine.seat_waste_anomalies(client, venue, [good, *moved], two_phase=False)
+
+    anomalies = asyncio.run(scenario())
+
+    assert anomalies.fit_check is None
+    assert [(a.party_size, a.seats, a.least_free_waste) for a in anomalies.found] == [
+        (2, 4, 0),
+        (4, 6, 0),
+    ]
+    assert all(a.better_fit_free for a in anomalies.found)
+    assert not anomalies.found[1].half_empty  # two of six: only the free four-top tells
+
+
+def test_errors_and_an_unread_lock_wait_stand_out_in_the_summary(
+    server: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops after the first two bookings: the other four requests end in error,
+    and neither /metrics nor the free tables can be read after the level."""
+    logs = tmp_path / "logs"
+    send = engine.attempt
+
+    async def stopping(context: Attempt, request: PlannedRequest) -> Record:
+        if request.index == 2:
+            server.process.stop()
+        return await send(context, request)
+
+    monkeypatch.setattr(engine, "attempt", stopping)
+    ran = lunch(server, logs, next_monday(), "--end", "12:15", "--stress-max", "6")
+
+    assert ran.code == 1
+    assert "4 requests ended in error" in ran.err
+    out = words(ran.out)
+    assert "Ended in error: 4 at 1 client" in out
+    assert "none left pending" not in out
+    records = log_records(logs)
+    assert [r.outcome.booked for r in records] == [True, True, False, False, False, False]
+    # The first three, each with its line in the log and the line itself.
+    for number, record in enumerate(records[2:5], start=3):
+        assert record.outcome is Outcome.ERROR
+        assert f"log line {number}: 1 client, 12:00 #{record.request}, party of" in out
+        assert "    " + record.to_line().strip() in ran.out.splitlines()
+    assert "log line 6:" not in out
+    # Said to be unknown, not made up.
+    assert "At 1 client the wait for the day's lock is not known (GET /metrics failed" in out
+    assert "The better-fit comparison was not made: cannot reach" in out
+    (level,) = metrics_of(logs)["levels"]
+    assert level["outcome_states"]["error"]["count"] == 4
+    assert [item["line"] for item in level["outcome_states"]["error"]["first"]] == [3, 4, 5]
+    assert not level["day_lock_wait"]["measured"]
+    assert level["day_lock_wait"]["share_of_submit_time"] is None
+    assert level["seat_waste_anomalies"]["fit_check"].startswith("not made: cannot reach")
 
 
 def test_two_phase_books_through_holds_and_leaves_none_behind(

@@ -22,7 +22,7 @@ from reserve.loadtest.engine import Integrity, IntegrityCheck, Options, Result
 from reserve.loadtest.engine import slot_fill as run_slot_fill
 from reserve.loadtest.log import LOG_NAME, LogError
 from reserve.loadtest.plan import Window, parse_clock, parse_levels
-from reserve.loadtest.report import LiveProgress, summary_table
+from reserve.loadtest.report import LiveProgress, print_summary
 from reserve.services.integrity import check_integrity
 from reserve.services.venues import find_venue
 
@@ -103,9 +103,11 @@ def slot_fill(
 
     Every level starts by cancelling every pending or confirmed booking of --date through
     the staff API: point it at a venue and date that hold no real guests. Each request is
-    one line of slot-fill.jsonl; slot-fill-metrics.json has the totals, latency, seat waste,
-    a per-slot table, the comparison of levels and the integrity report. Exit 1 on any
-    request that ended in error or any integrity violation; 130 when interrupted.
+    one line of slot-fill.jsonl; slot-fill-metrics.json has the totals, latency, seat waste
+    and its anomalies, a per-slot table, the wait for the day's lock (from the server's
+    /metrics), the comparison of levels and what it concludes, and the integrity report.
+    Exit 1 on any request that ended in error or any integrity violation; 130 when
+    interrupted.
     """
     options = Options(
         restaurant=restaurant,
@@ -182,11 +184,7 @@ def _report(options: Options, result: Result) -> None:
         f"{options.min_party}-{options.max_party}, seed {result.seed}"
         + (", two-phase" if options.two_phase else "")
     )
-    verdicts = [
-        "(earlier run)" if level.integrity is None else level.integrity.verdict()
-        for level in result.levels
-    ]
-    console.print(summary_table(title, [level.metrics for level in result.levels], verdicts))
+    print_summary(console, title, result)
     requests = sum(level.metrics.requests for level in result.levels)
     console.print(f"log      {result.log_path} ({requests} requests)", highlight=False)
     console.print(f"metrics  {result.metrics_path}", highlight=False)

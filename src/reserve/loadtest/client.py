@@ -48,8 +48,25 @@ class VenueInfo:
     slug: str
     name: str
     capacities: dict[str, int]  # seats by table label
+    parties: dict[str, tuple[int, int]]  # the smallest and largest party, by table label
     open_weekdays: frozenset[int]  # ISO weekdays with a service period
     max_online_party_size: int
+
+    @property
+    def seats(self) -> int:
+        return sum(self.capacities.values())
+
+    def least_waste_alone(self, party_size: int) -> int | None:
+        """The fewest seats one table of the floor leaves empty for the party (None when no
+        single table seats it): the best fit on an empty floor, combinations aside."""
+        return min(
+            (
+                max(self.capacities[label] - party_size, 0)
+                for label, (least, most) in self.parties.items()
+                if least <= party_size <= most
+            ),
+            default=None,
+        )
 
     def next_open_day(self, today: date) -> date:
         """The first day after ``today`` on a weekday the venue serves (closures aside)."""
@@ -66,6 +83,9 @@ async def fetch_venue(client: httpx.AsyncClient, slug: str) -> VenueInfo:
         slug=body["slug"],
         name=body["name"],
         capacities={table["label"]: table["capacity"] for table in body["tables"]},
+        parties={
+            table["label"]: (table["min_party"], table["max_party"]) for table in body["tables"]
+        },
         open_weekdays=frozenset(
             weekday for period in body["service_periods"] for weekday in period["weekdays"]
         ),
@@ -138,6 +158,24 @@ async def _json(
     if response.status_code == 401:
         raise ApiError(f"the API key was refused: {detail}")
     raise ApiError(f"{method} {path} answered {response.status_code} {problem or ''}: {detail}")
+
+
+async def least_free_waste(
+    client: httpx.AsyncClient, venue: VenueInfo, booking_id: str, party_size: int
+) -> int | None:
+    """The fewest seats the party would leave empty at the tables free for its booking's
+    window now, its own counted free: the least waste of the free ways the server offers
+    staff to move it (``GET /v1/bookings/{id}/tables``, best first). None when the server
+    offers none, or the booking no longer takes tables."""
+    body = await _json(client, "GET", f"/v1/bookings/{booking_id}/tables", allowed=(404, 422))
+    if not isinstance(body, dict) or "ways" not in body:
+        return None
+    wastes = [
+        max(seats - party_size, 0)
+        for seats in (_seats(venue, way) for way in body["ways"])
+        if seats is not None
+    ]
+    return min(wastes, default=None)
 
 
 # --- one booking attempt --------------------------------------------------------------------
@@ -214,6 +252,7 @@ async def attempt(context: Attempt, request: PlannedRequest) -> Record:
         seats=seats,
         # As the allocator counts it: an extended table seating beyond capacity wastes none.
         seat_waste=None if seats is None else max(seats - request.party_size, 0),
+        end_at=answer.booking.get("end_at") if tables else None,
     )
 
 

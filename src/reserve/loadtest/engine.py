@@ -23,6 +23,7 @@ import httpx
 
 from reserve.loadtest.client import (
     CLEARING_WIDTH,
+    ApiError,
     Attempt,
     Cleared,
     VenueInfo,
@@ -30,12 +31,16 @@ from reserve.loadtest.client import (
     clear_day,
     day_bookings,
     fetch_venue,
+    least_free_waste,
     new_client,
 )
+from reserve.loadtest.compare import Figures, conclude
+from reserve.loadtest.lock import LockWait, read_lock_wait
 from reserve.loadtest.log import (
     LOG_NAME,
     LogError,
     LogWriter,
+    Outcome,
     Record,
     check_matches,
     done,
@@ -44,6 +49,7 @@ from reserve.loadtest.log import (
 )
 from reserve.loadtest.metrics import LevelMetrics, level_metrics
 from reserve.loadtest.plan import Plan, PlannedRequest, Window
+from reserve.loadtest.waste import FIT_CHECK_WITHOUT_HOLDS, Anomalies, find_anomalies
 
 METRICS_NAME = "slot-fill-metrics.json"
 
@@ -104,21 +110,58 @@ class Watcher(Protocol):
 
     def advance(self, record: Record) -> None: ...
 
+    def checked(self, anomalies: int) -> None:
+        """The level's seat-waste anomalies, once its bookings are compared with the
+        tables still free."""
+
 
 @dataclass(frozen=True, slots=True)
 class LevelResult:
     metrics: LevelMetrics
     cleared: Cleared | None  # None: resumed on the day the interrupted run left
     integrity: Integrity | None  # None: the level was over before the interruption
+    anomalies: Anomalies
+    lock_wait: LockWait
 
     def to_json(self) -> dict[str, Any]:
         cleared = self.cleared
         return {
             **self.metrics.to_json(),
+            "seat_waste_anomalies": self.anomalies.to_json(),
+            "day_lock_wait": self.lock_wait.to_json(self.metrics.submit_total_ms),
             "cleared": None
             if cleared is None
             else {"bookings": cleared.bookings, "holds": cleared.holds},
             "integrity": None if self.integrity is None else self.integrity.to_json(),
+        }
+
+    def figures(self) -> Figures:
+        metrics, lock = self.metrics, self.lock_wait
+        return Figures(
+            concurrency=metrics.concurrency,
+            requests=metrics.requests,
+            seat_waste_per_booking=metrics.seat_waste_per_booking,
+            covers=metrics.covers_booked,
+            submit_p50_ms=metrics.submit.p50,
+            submit_p99_ms=metrics.submit.p99,
+            submit_total_ms=metrics.submit_total_ms,
+            lock_wait_ms=None if lock.seconds is None else lock.seconds * 1000,
+            lock_error=lock.error,
+            answered_pending=metrics.outcomes[Outcome.CONFIRMED_POLL]
+            + metrics.outcomes[Outcome.PENDING_TIMEOUT],
+            still_pending=metrics.outcomes[Outcome.PENDING_TIMEOUT],
+        )
+
+    def comparison_row(self) -> dict[str, Any]:
+        lock = self.lock_wait
+        return {
+            **self.metrics.comparison_row(),
+            "seat_waste_anomalies": len(self.anomalies.found),
+            "day_lock_wait_ms_per_request": None
+            if lock.seconds is None or not self.metrics.requests
+            else round(lock.seconds * 1000 / self.metrics.requests, 3),
+            "day_lock_share_of_submit_time": lock.share_of(self.metrics.submit_total_ms),
+            "integrity_violations": None if self.integrity is None else self.integrity.violations,
         }
 
 
@@ -145,6 +188,10 @@ class Result:
     def reports(self) -> list[Integrity]:
         """The integrity reports taken by this invocation."""
         return [level.integrity for level in self.levels if level.integrity is not None]
+
+    def conclusion(self) -> list[str]:
+        """How the figures move with concurrency, in plain sentences."""
+        return conclude([level.figures() for level in self.levels])
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +225,7 @@ async def _slot_fill(options: Options, check_integrity: IntegrityCheck, watcher:
         result = Result(run.day, run.seed, [], log_path, options.log_dir / METRICS_NAME)
         if not options.resume:
             result.metrics_path.unlink(missing_ok=True)
-        writer = LogWriter(log_path, fresh=not options.resume)
+        writer = LogWriter(log_path, fresh=not options.resume, lines=len(earlier))
         try:
             session = _Session(options, venue, run, plan, staff, writer, watcher, earlier)
             for concurrency in options.levels:
@@ -186,7 +233,11 @@ async def _slot_fill(options: Options, check_integrity: IntegrityCheck, watcher:
                 last = concurrency == options.levels[-1]
                 # Checked before the next level clears the day, which would hide an overlap.
                 integrity = check_integrity() if level.requests or last else None
-                result.levels.append(LevelResult(level.metrics, level.cleared, integrity))
+                result.levels.append(
+                    LevelResult(
+                        level.metrics, level.cleared, integrity, level.anomalies, level.lock_wait
+                    )
+                )
         finally:
             writer.close()
     _write_json(result.metrics_path, metrics_json(options, venue, run, plan, result))
@@ -198,6 +249,8 @@ class _Level:
     metrics: LevelMetrics
     cleared: Cleared | None
     requests: int  # sent by this invocation
+    anomalies: Anomalies
+    lock_wait: LockWait
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +266,12 @@ class _Session:
     watcher: Watcher
     earlier: list[Record]
     segment: str = field(default_factory=lambda: uuid4().hex)
+    # Each request's line in the log, by level, slot and index.
+    lines: dict[tuple[int, str, int], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for line, record in enumerate(self.earlier, start=1):
+            self.lines[(record.concurrency, *record.key)] = line
 
     async def level(self, concurrency: int) -> _Level:
         """Run what is left of one level (all of it, unless resumed) and sum it up."""
@@ -224,6 +283,7 @@ class _Session:
         if todo and not logged:
             cleared = await clear_day(self.staff, self.venue.slug, self.run.day)
         self.watcher.level(concurrency, len(planned), len(planned) - len(todo))
+        before = await read_lock_wait(self.staff)
         options = self.options
         async with new_client(options.base_url, options.api_key, concurrency) as client:
             context = Attempt(
@@ -237,23 +297,60 @@ class _Session:
                 two_phase=options.two_phase,
                 poll_timeout=options.poll_timeout,
             )
-            new = await _fill(context, todo, self.writer, self.watcher)
+            new = await _fill(context, todo, self.writer, self.watcher, self.lines)
+        lock_wait = LockWait.between(before, await read_lock_wait(self.staff))
+        if logged:
+            lock_wait = LockWait(error="resumed: the wait before the interruption is not known")
         records = [r for r in (*self.earlier, *new) if r.concurrency == concurrency]
-        return _Level(level_metrics(concurrency, records, self.plan.slots()), cleared, len(todo))
+        anomalies = await seat_waste_anomalies(
+            self.staff, self.venue, records, two_phase=options.two_phase
+        )
+        self.watcher.checked(len(anomalies.found))
+        lines = {key[1:]: line for key, line in self.lines.items() if key[0] == concurrency}
+        metrics = level_metrics(concurrency, records, self.plan.slots(), self.venue.seats, lines)
+        return _Level(metrics, cleared, len(todo), anomalies, lock_wait)
+
+
+async def seat_waste_anomalies(
+    staff: httpx.AsyncClient, venue: VenueInfo, records: Sequence[Record], *, two_phase: bool
+) -> Anomalies:
+    """The seat-waste anomalies of a level's bookings, each compared with the ways to seat it
+    still free (before the next level clears the day)."""
+    alone = venue.least_waste_alone
+    if two_phase:
+        return find_anomalies(records, {}, alone, FIT_CHECK_WITHOUT_HOLDS)
+    width = asyncio.Semaphore(CLEARING_WIDTH)
+
+    async def least_free(record: Record) -> tuple[tuple[str, int], int | None]:
+        assert record.booking_id is not None
+        async with width:
+            waste = await least_free_waste(staff, venue, record.booking_id, record.party_size)
+        return record.key, waste
+
+    booked = [r for r in records if r.outcome.booked and r.booking_id is not None]
+    try:
+        found = await asyncio.gather(*(least_free(record) for record in booked))
+    except ApiError as error:
+        return find_anomalies(records, {}, alone, f"not made: {error}")
+    return find_anomalies(records, {key: waste for key, waste in found if waste is not None}, alone)
 
 
 async def _fill(
-    context: Attempt, todo: Sequence[PlannedRequest], writer: LogWriter, watcher: Watcher
+    context: Attempt,
+    todo: Sequence[PlannedRequest],
+    writer: LogWriter,
+    watcher: Watcher,
+    lines: dict[tuple[int, str, int], int],
 ) -> list[Record]:
     """Send ``todo`` in plan order with at most ``context.concurrency`` requests in flight;
-    each is logged the moment it finishes."""
+    each is logged the moment it finishes (``lines`` learns where)."""
     records: list[Record] = []
     gate = asyncio.Semaphore(context.concurrency)
 
     async def one(request: PlannedRequest) -> None:
         async with gate:
             record = await attempt(context, request)
-        writer.write(record)
+        lines[(record.concurrency, *record.key)] = writer.write(record)
         records.append(record)
         watcher.advance(record)
 
@@ -323,15 +420,8 @@ def metrics_json(
         "resumed": options.resume,
         "log": str(result.log_path),
         "levels": [level.to_json() for level in result.levels],
-        "comparison": [
-            {
-                **level.metrics.comparison_row(),
-                "integrity_violations": None
-                if level.integrity is None
-                else level.integrity.violations,
-            }
-            for level in result.levels
-        ],
+        "comparison": [level.comparison_row() for level in result.levels],
+        "conclusion": result.conclusion(),
         "integrity": {
             "checked": all(report.error is None for report in result.reports()),
             "violations": result.violations,

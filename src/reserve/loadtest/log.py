@@ -65,6 +65,7 @@ class Record:
     tables: list[str] = field(default_factory=list)
     seats: int | None = None
     seat_waste: int | None = None
+    end_at: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -82,16 +83,21 @@ class Record:
 
 
 class LogWriter:
-    """Appends records, one line each, flushed as written so an interruption loses none."""
+    """Appends records, one line each, flushed as written so an interruption loses none.
+    ``lines`` is how many the log holds already (those of the run being resumed)."""
 
-    def __init__(self, path: Path, *, fresh: bool) -> None:
+    def __init__(self, path: Path, *, fresh: bool, lines: int = 0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.lines = 0 if fresh else lines
         self._file: IO[str] = path.open("w" if fresh else "a", encoding="utf-8")
 
-    def write(self, record: Record) -> None:
+    def write(self, record: Record) -> int:
+        """Append ``record``; its line number in the log."""
         self._file.write(record.to_line())
         self._file.flush()
+        self.lines += 1
+        return self.lines
 
     def close(self) -> None:
         self._file.close()

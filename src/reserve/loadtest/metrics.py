@@ -1,15 +1,21 @@
-"""What a level's records add up to: outcomes, latency, throughput, covers, seat waste, per
-slot; and the comparison of levels."""
+"""What a level's records add up to: outcomes, latency and its distribution, throughput,
+covers, seat waste, per slot, the seats in use at each slot; and the comparison of levels."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from reserve.loadtest.log import Outcome, Record
+
+# The outcomes a clean run has none of, or few: answered pending, still pending, error.
+NOTABLE = (Outcome.CONFIRMED_POLL, Outcome.PENDING_TIMEOUT, Outcome.ERROR)
+FIRST_LISTED = 3
+# Upper edges of the latency distribution's buckets, in milliseconds (the last is open).
+LATENCY_EDGES_MS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -65,12 +71,55 @@ class SlotRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SeatsAt:
+    """The floor at one slot's time, as the level's bookings take it: guests at tables, the
+    seats their tables leave empty, and the seats none of them takes."""
+
+    slot: str
+    covers: int
+    empty: int
+    free: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """Requests answered in ``[from_ms, to_ms)``; ``to_ms`` None for the open last one."""
+
+    from_ms: float
+    to_ms: float | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A record and its line in the log (None when the log did not say)."""
+
+    line: int | None
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """How many requests ended in one notable outcome, and the first of them."""
+
+    count: int
+    first: list[Logged]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "first": [{"line": item.line, "record": asdict(item.record)} for item in self.first],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class LevelMetrics:
     concurrency: int
     requests: int
     wall_seconds: float
     outcomes: dict[Outcome, int]
     submit: Latency
+    submit_total_ms: float  # the time the requests took to be answered, added up
     poll: Latency
     total: Latency
     bookings: int
@@ -78,6 +127,10 @@ class LevelMetrics:
     seat_waste: int
     tables: int
     slots: list[SlotRow]
+    floor_seats: int
+    seats_at: list[SeatsAt]
+    submit_distribution: list[Bucket]
+    states: dict[Outcome, State]
 
     @property
     def errors(self) -> int:
@@ -120,6 +173,12 @@ class LevelMetrics:
             "seat_waste": {"total": self.seat_waste, "per_booking": self.seat_waste_per_booking},
             "tables_per_booking": self.tables_per_booking,
             "slots": [asdict(row) for row in self.slots],
+            "outcome_states": {str(o): state.to_json() for o, state in self.states.items()},
+            "seats_by_slot": {
+                "floor_seats": self.floor_seats,
+                "slots": [asdict(row) for row in self.seats_at],
+            },
+            "submit_distribution_ms": [asdict(bucket) for bucket in self.submit_distribution],
         }
 
     def comparison_row(self) -> dict[str, Any]:
@@ -142,9 +201,14 @@ class LevelMetrics:
 
 
 def level_metrics(
-    concurrency: int, records: Sequence[Record], slots: Sequence[str]
+    concurrency: int,
+    records: Sequence[Record],
+    slots: Sequence[str],
+    floor_seats: int = 0,
+    lines: Mapping[tuple[str, int], int] | None = None,
 ) -> LevelMetrics:
-    """The metrics of one level's records; ``slots`` orders the per-slot table."""
+    """The metrics of one level's records; ``slots`` orders the per-slot table,
+    ``floor_seats`` is the venue's seats and ``lines`` each record's line in the log."""
     booked = [record for record in records if record.outcome.booked]
     outcomes = dict.fromkeys(Outcome, 0)
     for record in records:
@@ -155,6 +219,7 @@ def level_metrics(
         wall_seconds=wall_seconds(records),
         outcomes=outcomes,
         submit=Latency.of(record.submit_ms for record in records),
+        submit_total_ms=sum(record.submit_ms or 0.0 for record in records),
         poll=Latency.of(record.poll_ms for record in records),
         total=Latency.of(record.total_ms for record in records),
         bookings=len(booked),
@@ -162,7 +227,40 @@ def level_metrics(
         seat_waste=sum(record.seat_waste or 0 for record in booked),
         tables=sum(len(record.tables) for record in booked),
         slots=[_slot_row(slot, [r for r in records if r.slot == slot]) for slot in slots],
+        floor_seats=floor_seats,
+        seats_at=seats_at(booked, slots, floor_seats),
+        submit_distribution=distribution(record.submit_ms for record in records),
+        states={
+            outcome: _state([r for r in records if r.outcome is outcome], lines or {})
+            for outcome in NOTABLE
+        },
     )
+
+
+def seats_at(booked: Sequence[Record], slots: Sequence[str], floor_seats: int) -> list[SeatsAt]:
+    """At each slot's time, the bookings at their tables then: from their start until their
+    guests leave (a booking logged without its end counts at its own slot only)."""
+    windows = [(_minutes(record.slot), _end_minutes(record), record) for record in booked]
+    rows = []
+    for slot in slots:
+        at = _minutes(slot)
+        present = [record for start, end, record in windows if start <= at < end]
+        covers = sum(record.party_size for record in present)
+        empty = sum(record.seat_waste or 0 for record in present)
+        taken = sum(record.seats or record.party_size for record in present)
+        rows.append(SeatsAt(slot, covers, empty, max(floor_seats - taken, 0)))
+    return rows
+
+
+def distribution(values: Iterable[float | None]) -> list[Bucket]:
+    """How many values fall in each of the ``LATENCY_EDGES_MS`` buckets."""
+    counts = [0] * (len(LATENCY_EDGES_MS) + 1)
+    for value in values:
+        if value is not None:
+            counts[sum(value >= edge for edge in LATENCY_EDGES_MS)] += 1
+    lower = (0, *LATENCY_EDGES_MS)
+    upper: tuple[float | None, ...] = (*LATENCY_EDGES_MS, None)
+    return [Bucket(low, high, n) for low, high, n in zip(lower, upper, counts, strict=True)]
 
 
 def wall_seconds(records: Iterable[Record]) -> float:
@@ -193,6 +291,25 @@ def _slot_row(slot: str, records: Sequence[Record]) -> SlotRow:
         covers=sum(record.party_size for record in booked),
         seat_waste=sum(record.seat_waste or 0 for record in booked),
     )
+
+
+def _state(records: Sequence[Record], lines: Mapping[tuple[str, int], int]) -> State:
+    first = [Logged(lines.get(record.key), record) for record in records[:FIRST_LISTED]]
+    return State(len(records), first)
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _end_minutes(record: Record) -> int:
+    """When the guests leave, in minutes from the service day's midnight."""
+    if record.end_at is None:
+        return _minutes(record.slot) + 1
+    end = datetime.fromisoformat(record.end_at)  # in the venue's offset: its local time
+    days = (end.date() - date.fromisoformat(record.date)).days
+    return days * 24 * 60 + end.hour * 60 + end.minute
 
 
 def _ratio(part: int, whole: int) -> float | None:
