@@ -95,6 +95,7 @@ def test_anyone_else_is_told_the_booking_does_not_exist(
         "a wrong key": {"Authorization": "Bearer rsv_no-such-key"},
         "a proxy's Basic": {"Authorization": "Basic dXNlcjpwYXNz"},
     }[who]
+    headers = {**headers, "X-Request-ID": "the-same-id"}  # the same for both: answers name it
 
     refused = problem(act(api, action, booking["id"], headers), 404, "not-found")
     unknown = problem(act(api, action, str(uuid4()), headers), 404, "not-found")

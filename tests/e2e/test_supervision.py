@@ -207,7 +207,9 @@ def test_a_worker_killed_as_it_starts_twice_is_replaced_while_the_other_serves(
 def test_serve_gives_up_in_one_line_when_no_worker_can_start(tmp_path: Path) -> None:
     # A mistyped setting of the database URL (sslmod for sslmode) fails every worker's app.
     url = "postgresql://reserve@127.0.0.1:9/reserve?sslmod=require"
-    env = command_environment(RESERVE_DATABASE_URL=url, RESERVE_ENV="test")
+    env = command_environment(
+        RESERVE_DATABASE_URL=url, RESERVE_ENV="test", RESERVE_LOG_FORMAT="text"
+    )
     began = time.monotonic()
     done = reserve(["serve", "--port", str(free_port()), "--workers", "2"], env, tmp_path)
     took = time.monotonic() - began

@@ -25,6 +25,7 @@ from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
 from reserve.db.database import Database
+from reserve.logs import REQUEST_ID, REQUEST_ID_HEADER, log_request, request_id_of
 from reserve.services.context import Context
 from reserve.services.keys import Principals
 from reserve.services.live import FloorFeed
@@ -74,7 +75,7 @@ def create_app(
     app.state.background = background
     app.state.floor_feed = FloorFeed(database.conninfo)
     problems.install(app)
-    app.add_middleware(RequestTimer)
+    app.add_middleware(RequestRecorder)
     app.include_router(operations)
     app.include_router(public)
     app.include_router(bookings.router)
@@ -147,9 +148,15 @@ class Assets(StaticFiles):
         return response
 
 
-class RequestTimer:
-    """Observes every request's latency by route template (plain ASGI: Starlette's
-    ``BaseHTTPMiddleware`` would cost more than some requests take)."""
+class RequestRecorder:
+    """Every request's id, latency and log line, in one place on its path (plain ASGI:
+    Starlette's ``BaseHTTPMiddleware`` would cost more than some requests take).
+
+    The id is the client's ``X-Request-ID`` when it is sane, else a new one; it is on every
+    line logged during the request (``reserve.logs``), in the ``X-Request-ID`` header of the
+    response and in any problem the request is answered with. The latency is observed in
+    ``reserve_request_seconds`` by route template; the line goes to ``reserve.access`` once
+    the request is answered."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -159,20 +166,40 @@ class RequestTimer:
             await self.app(scope, receive, send)
             return
         began = time.perf_counter()
+        root_path = scope.get("root_path", "")
+        request_id = request_id_of(scope["headers"])
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+        token = REQUEST_ID.set(request_id)
         status = 500
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            seconds = time.perf_counter() - began
+            route = self.template(scope, root_path)
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
-            metrics.REQUEST_SECONDS.labels(template, method, f"{status // 100}xx").observe(
-                time.perf_counter() - began
-            )
+            metrics.REQUEST_SECONDS.labels(route, method, f"{status // 100}xx").observe(seconds)
+            log_request(method, route, status, seconds, scope.get("path_params"))
+        # Only once answered: an error no handler took goes on to Starlette's outermost
+        # middleware, which answers it (``problems``) after this one, and then to uvicorn,
+        # which logs it; both need the id still. The request's task ends with it.
+        REQUEST_ID.reset(token)
+
+    @staticmethod
+    def template(scope: Scope, root_path: str) -> str:
+        """The template of the route that took the request; a mount's (the static files) is
+        its prefix, which it adds to the root path, and ``/{path}``."""
+        route = scope.get("route")
+        if route is not None:
+            return str(route.path)
+        mounted = scope.get("root_path", "")
+        if mounted != root_path and mounted.startswith(root_path):
+            return f"{mounted[len(root_path) :]}/{{path}}"
+        return "unmatched"

