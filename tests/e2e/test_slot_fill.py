@@ -218,7 +218,7 @@ def test_the_summary_concludes_from_the_figures_and_draws_the_lunch_in_80_column
     floor, time = metrics["conclusion"]
     assert floor.startswith("Seat waste per booking ")
     assert time.startswith("Submit p50 ")
-    assert "the wait for the day's lock, as the server measured it," in time
+    assert "the wait for the day's lock per request, as the server measured it," in time
     assert [row["seat_waste_anomalies"] for row in metrics["comparison"]] == [
         level["seat_waste_anomalies"]["count"] for level in metrics["levels"]
     ]

@@ -234,8 +234,8 @@ def test_when_submitting_slows_by_queueing_for_the_lock_the_conclusion_says_so()
     )
     assert time.startswith(
         "Submit p50 rose from 11.6 ms at 1 client to 480.1 ms at 64 clients and p99 rose "
-        "from 17.9 ms to 701.4 ms; the wait for the day's lock, as the server measured it, "
-        "rose from 0.10 ms to 420.0 ms a request, 86% of the submit time at 64 clients"
+        "from 17.9 ms to 701.4 ms; the wait for the day's lock per request, as the server "
+        "measured it, rose from 0.10 ms to 420.0 ms, 86% of the submit time at 64 clients"
     )
     assert time.endswith(
         ": most of the submit time added from 1 client to 64 clients (88%) is that queue."

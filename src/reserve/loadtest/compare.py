@@ -118,9 +118,8 @@ def _time(levels: Sequence[Figures]) -> str:
     if unknown is not None:
         return f"{sentence}; the wait for the day's lock is not known ({unknown})."
     lock = _known([(level.concurrency, level.lock_ms_a_request) for level in levels])
-    sentence += (
-        "; the wait for the day's lock, as the server measured it, "
-        f"{movement(lock, _ms, named=False)} a request"
+    sentence += "; the wait for the day's lock per request, as the server measured it, " + movement(
+        lock, _ms, named=False
     )
     low, high = levels[0], levels[-1]
     share = high.lock_share
