@@ -296,3 +296,27 @@ def test_the_log_never_holds_a_key_token_guest_contact_or_path(
     for path in (f"/b/{booking['id']}", f"/v1/bookings/{booking['id']}"):
         assert path not in written  # never a path, only its route's template
     assert "/b/{booking_id}/{token}" in {line["route"] for line in requests_of(lines)}
+
+
+def test_the_openapi_document_names_the_request_id_on_every_response(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    responses = [
+        (path, method, status, response)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+    ]
+    assert len(responses) > 50
+    missing = [
+        (path, method, status)
+        for path, method, status, response in responses
+        if "X-Request-ID" not in response.get("headers", {})
+    ]
+    assert missing == []
+    answered = client.get("/v1/restaurants/nowhere")
+    header = document["paths"]["/v1/restaurants/{slug}"]["get"]["responses"]["404"]["headers"]
+    assert re.fullmatch(
+        header["X-Request-ID"]["schema"]["pattern"], answered.headers["x-request-id"]
+    )

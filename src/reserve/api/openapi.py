@@ -2,7 +2,8 @@
 
 FastAPI documents each operation's success; this adds the rest. Every problem response an
 operation can give is listed with its ``application/problem+json`` schema (and
-``Retry-After`` where the client should wait), and who may call is stated as security
+``Retry-After`` where the client should wait), every response with its ``X-Request-ID``,
+and who may call is stated as security
 schemes: a staff or admin key (``StaffKey``, a Bearer credential) or a guest's manage token
 (``ManageToken``, the ``X-Manage-Token`` header); public operations need neither.
 """
@@ -53,6 +54,15 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = None
 
 
+# On every response: the request's id, the client's own when it sent a sane one.
+REQUEST_ID = {
+    "X-Request-ID": {
+        "description": "the request's id: the client's own X-Request-ID when it sent one of "
+        "1 to 128 letters, digits and ._:-, else a new one; in the server's log lines too",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    }
+}
 RETRY_AFTER = {
     "Retry-After": {
         "description": "seconds to wait before trying again",
@@ -82,6 +92,8 @@ def document(app: FastAPI) -> dict[str, Any]:
             for operation in item.values():
                 _problems_as_problem_json(operation)
                 _security(operation)
+                for response in operation.get("responses", {}).values():
+                    response["headers"] = {**REQUEST_ID, **response.get("headers", {})}
         app.openapi_schema = schema
     return app.openapi_schema
 
