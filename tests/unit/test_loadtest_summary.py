@@ -23,7 +23,15 @@ from reserve.loadtest.report import print_summary, tally
 from reserve.loadtest.waste import find_anomalies, is_anomaly
 
 # Some of the White Horse's tables: two-tops for one or two, four-tops from two, and so on.
-CAPACITY = {"MD-01": 2, "MD-02": 2, "MD-03": 4, "MD-04": 4, "MD-07": 6, "BA-05": 10}
+CAPACITY = {
+    "MD-01": 2,
+    "MD-02": 2,
+    "MD-03": 4,
+    "MD-04": 4,
+    "MD-07": 6,
+    "BA-05": 10,
+    "PR-01": 4,  # extended, it seats up to six
+}
 VENUE = VenueInfo(
     slug="white-horse",
     name="The White Horse",
@@ -35,11 +43,12 @@ VENUE = VenueInfo(
         "MD-04": (2, 4),
         "MD-07": (3, 6),
         "BA-05": (5, 10),
+        "PR-01": (2, 6),
     },
     open_weekdays=frozenset({1, 2, 3, 4, 5}),
     max_online_party_size=12,
 )
-least_alone = VENUE.least_waste_alone
+least_alone = VENUE.best_alone
 DAY = "2026-12-07"
 
 
@@ -144,9 +153,11 @@ def test_a_half_empty_table_says_whether_the_floor_has_a_smaller_one() -> None:
     found = find_anomalies([one_at_a_two_top, two_at_a_four_top], {}, least_alone).found
 
     assert [(a.party_size, a.why) for a in found] == [
-        (2, "half empty; the floor has 2-tops"),
+        (2, "half empty; a 2-top can seat 2"),
         (1, "half empty; no smaller table fits"),
     ]
+    (five,) = find_anomalies([booking("12:00", 2, 5, ("BA-05",))], {}, least_alone).found
+    assert five.why == "half empty; a 4-top can seat 5"  # the extended one
 
 
 def test_anomalies_come_the_most_avoidable_first() -> None:
@@ -369,6 +380,7 @@ def test_the_summary_lists_anomalies_under_the_table() -> None:
     text = prose(lines)
     assert "1 of the 2 sat at the smallest table of the floor that fits the party." in text
     assert any(line.split()[:5] == ["8", "12:15", "2", "MD-03", "2"] for line in lines)
+    assert "half empty; a 2-top can seat 2" in text
     assert lines.index(next(line for line in lines if "waste anomalies" in line)) < next(
         i for i, line in enumerate(lines) if line.startswith("Seat-waste anomalies")
     )
@@ -425,8 +437,8 @@ def test_the_json_carries_the_pictures_data() -> None:
     records = [booking("12:00", 0, 2, ("MD-01",), submit_ms=12.0, end_at=f"{DAY}T13:00:00+00:00")]
     data = level(1, records, ["12:00"]).to_json()
     assert data["seats_by_slot"] == {
-        "floor_seats": 28,
-        "slots": [{"slot": "12:00", "covers": 2, "empty": 0, "free": 26}],
+        "floor_seats": 32,
+        "slots": [{"slot": "12:00", "covers": 2, "empty": 0, "free": 30}],
     }
     assert {"from_ms": 10, "to_ms": 20, "count": 1} in data["submit_distribution_ms"]
     assert data["seat_waste_anomalies"]["count"] == 0

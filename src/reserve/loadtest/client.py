@@ -44,6 +44,14 @@ def new_client(base_url: str, api_key: str, connections: int) -> httpx.AsyncClie
 
 
 @dataclass(frozen=True, slots=True)
+class Fit:
+    """A table's seats, and how many of them a party leaves empty."""
+
+    seats: int
+    waste: int
+
+
+@dataclass(frozen=True, slots=True)
 class VenueInfo:
     slug: str
     name: str
@@ -56,15 +64,17 @@ class VenueInfo:
     def seats(self) -> int:
         return sum(self.capacities.values())
 
-    def least_waste_alone(self, party_size: int) -> int | None:
-        """The fewest seats one table of the floor leaves empty for the party (None when no
-        single table seats it): the best fit on an empty floor, combinations aside."""
+    def best_alone(self, party_size: int) -> Fit | None:
+        """The table of the floor that leaves the fewest seats empty for the party (the
+        smaller of two that leave as many), None when no single table seats it: the best
+        fit on an empty floor, combinations aside."""
         return min(
             (
-                max(self.capacities[label] - party_size, 0)
+                Fit(self.capacities[label], max(self.capacities[label] - party_size, 0))
                 for label, (least, most) in self.parties.items()
                 if least <= party_size <= most
             ),
+            key=lambda fit: (fit.waste, fit.seats),
             default=None,
         )
 

@@ -316,7 +316,7 @@ async def seat_waste_anomalies(
 ) -> Anomalies:
     """The seat-waste anomalies of a level's bookings, each compared with the ways to seat it
     still free (before the next level clears the day)."""
-    alone = venue.least_waste_alone
+    alone = venue.best_alone
     if two_phase:
         return find_anomalies(records, {}, alone, FIT_CHECK_WITHOUT_HOLDS)
     width = asyncio.Semaphore(CLEARING_WIDTH)

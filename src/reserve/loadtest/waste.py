@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reserve.loadtest.client import Fit
 from reserve.loadtest.log import Record
 
 FIT_CHECK_WITHOUT_HOLDS = "not made with --two-phase: a hold given back frees tables"
@@ -33,7 +34,7 @@ class Anomaly:
     seats: int
     waste: int
     least_free_waste: int | None  # the fewest empty seats a free way offered; None unknown
-    least_waste_alone: int | None  # the fewest one table of the floor leaves; None: none fits
+    best_alone: Fit | None  # the floor's best single table for the party; None: none fits
 
     @property
     def half_empty(self) -> bool:
@@ -46,7 +47,7 @@ class Anomaly:
     @property
     def smallest_fit(self) -> bool:
         """No single table of the floor seats the party with fewer seats empty."""
-        return self.least_waste_alone is not None and self.waste <= self.least_waste_alone
+        return self.best_alone is not None and self.waste <= self.best_alone.waste
 
     @property
     def why(self) -> str:
@@ -54,9 +55,9 @@ class Anomaly:
             return f"a fit leaving {self.least_free_waste} empty was free"
         if self.smallest_fit:
             return "half empty; no smaller table fits"
-        if self.least_waste_alone is None:
+        if self.best_alone is None:
             return "half empty; no one table fits"
-        return f"half empty; the floor has {self.party_size + self.least_waste_alone}-tops"
+        return f"half empty; a {self.best_alone.seats}-top can seat {self.party_size}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,7 +68,7 @@ class Anomaly:
             "seats": self.seats,
             "seat_waste": self.waste,
             "least_free_waste": self.least_free_waste,
-            "least_waste_alone": self.least_waste_alone,
+            "least_waste_alone": None if self.best_alone is None else self.best_alone.waste,
             "half_empty": self.half_empty,
             "better_fit_free": self.better_fit_free,
             "smallest_fit": self.smallest_fit,
@@ -106,13 +107,13 @@ def is_anomaly(record: Record) -> bool:
 def find_anomalies(
     records: Iterable[Record],
     least_free: Mapping[tuple[str, int], int],
-    alone: Callable[[int], int | None],
+    alone: Callable[[int], Fit | None],
     fit_check: str | None = None,
 ) -> Anomalies:
     """The anomalies among ``records``' bookings, the most avoidable first: a better fit
     free, then one the floor has a better table for, then the larger share of seats empty,
     then in plan order. ``least_free`` holds, by request key, the fewest empty seats a free
-    way offered; ``alone`` is the fewest one table of the floor leaves for a party size."""
+    way offered; ``alone`` is the floor's best single table for a party size."""
     found = [
         anomaly
         for record in records
@@ -131,7 +132,7 @@ def find_anomalies(
     return Anomalies(found, fit_check)
 
 
-def _anomaly(record: Record, least_free: int | None, alone: int | None) -> Anomaly | None:
+def _anomaly(record: Record, least_free: int | None, alone: Fit | None) -> Anomaly | None:
     if not record.outcome.booked or record.seats is None or record.seat_waste is None:
         return None
     anomaly = Anomaly(
@@ -142,6 +143,6 @@ def _anomaly(record: Record, least_free: int | None, alone: int | None) -> Anoma
         seats=record.seats,
         waste=record.seat_waste,
         least_free_waste=least_free,
-        least_waste_alone=alone,
+        best_alone=alone,
     )
     return anomaly if anomaly.half_empty or anomaly.better_fit_free else None
