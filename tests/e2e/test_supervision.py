@@ -262,3 +262,44 @@ def test_a_sigterm_to_the_process_group_stops_everything_after_a_restart_too(
     assert postmaster_pid(pgdata) is None, log
     assert not is_alive(restarted)
     assert left == [], log
+
+
+def test_ctrl_c_to_the_process_group_stops_serve_started_with_interrupts_ignored(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A server started in a script's background inherits SIGINT ignored; a Ctrl+C to its
+    group (or SIGINT to each process) still stops it, workers and all, rather than its
+    workers stopping and being replaced."""
+    port = free_port()
+    env = command_environment(
+        RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test", RESERVE_LOG_FORMAT="text"
+    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            # As a script's background job is started: SIGINT ignored, from the shell's trap.
+            [
+                "sh",
+                "-c",
+                'trap "" INT; exec "$0" -m reserve serve --port "$1" --workers 2',
+                sys.executable,
+                str(port),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            process_group=0,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        server.wait_until_ready()
+        eventually(serving(server, port, 2), server)
+        os.killpg(process.pid, signal.SIGINT)
+        code = process.wait(TERM_WITHIN_SECONDS)
+    finally:
+        server.stop()
+    output = server.output()
+    assert code == 0, output
+    assert "starting another" not in output
+    assert "Traceback" not in output

@@ -96,8 +96,12 @@ class Stop:
 
     @classmethod
     def installed(cls) -> Stop:
+        """The handler, for SIGTERM; and Ctrl+C stops too, even in a process started with
+        SIGINT ignored (in the background of a script): its workers, whose server listens
+        for it whatever, would stop at a Ctrl+C to the group and be replaced."""
         stop = cls()
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return stop
 
     def serve(self, server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
