@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from reserve.cli import integrity as integrity_cli
 from reserve.cli import main as cli_main
 from reserve.cli import prune as prune_cli
+from reserve.db import integrity as store
 from reserve.db.database import Connection, Database, OperatorDatabase, connect
 from reserve.db.venues import save_venue
 from reserve.domain.access import Principal, Role
@@ -256,6 +257,54 @@ def test_overlapping_allocations_are_found_once_the_constraint_is_gone(
     assert result.code == 1
     assert integrity.OVERLAPPING_ALLOCATIONS in result.out
     assert "1 violation (white-horse)" in result.out
+
+
+# Windows on one table, every way two can meet: apart, touching, sharing one instant at
+# inclusive ends, nested, equal, starting together, unbounded, empty.
+AWKWARD_WINDOWS = (
+    "[2026-12-07 12:00Z, 2026-12-07 13:00Z)",
+    "[2026-12-07 13:00Z, 2026-12-07 14:00Z)",  # touches the first: no overlap
+    "[2026-12-07 14:00Z, 2026-12-07 15:00Z]",
+    "[2026-12-07 15:00Z, 2026-12-07 15:30Z)",  # shares 15:00 with the one before
+    "(2026-12-07 15:30Z, 2026-12-07 16:00Z)",
+    "[2026-12-07 16:00Z, 2026-12-07 16:30Z)",  # after an exclusive end: no overlap
+    "[2026-12-07 17:00Z, 2026-12-07 20:00Z)",
+    "[2026-12-07 17:30Z, 2026-12-07 18:00Z)",  # inside the one before
+    "[2026-12-07 18:30Z, 2026-12-07 19:00Z)",  # inside it too, not the one before
+    "[2026-12-07 18:30Z, 2026-12-07 19:00Z)",  # the same window twice
+    "[2026-12-08 12:00Z,)",
+    "[2026-12-09 12:00Z, 2026-12-09 13:00Z)",  # inside the unbounded one
+    "(,2026-12-06 12:00Z)",
+    "(,2026-12-05 12:00Z)",
+    "empty",
+    "[2026-12-10 12:00Z, 2026-12-10 12:00Z]",  # one instant
+    "[2026-12-10 12:00Z, 2026-12-10 13:00Z)",  # which it starts
+)
+
+
+def test_the_overlaps_found_are_every_pair_that_overlaps_and_no_other(
+    booked_fresh: Booked,
+) -> None:
+    with connect(booked_fresh.url, autocommit=True) as conn:
+        for constraint in ("no_overlap", "window_bounded", "window_short"):
+            conn.execute(f"ALTER TABLE allocations DROP CONSTRAINT allocations_{constraint}")
+        conn.execute("DELETE FROM allocations")
+        for window in AWKWARD_WINDOWS:
+            block(conn, booked_fresh.restaurant_id, booked_fresh.lunch_table, window)
+        every_pair = conn.execute(
+            """
+            SELECT a.id AS first, o.id AS second
+              FROM allocations a JOIN allocations o
+                ON o.table_id = a.table_id AND a.id < o.id AND a.occupied && o.occupied
+            """
+        ).fetchall()
+        found = store.overlapping_allocations(conn, [booked_fresh.restaurant_id])
+
+    assert len(every_pair) == 10
+    assert {(pair.first.id, pair.second.id) for pair in found} == {
+        (row["first"], row["second"]) for row in every_pair
+    }
+    assert len(found) == len(every_pair)
 
 
 def test_null_empty_and_unbounded_windows_are_found_once_the_check_is_gone(
