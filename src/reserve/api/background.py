@@ -133,11 +133,14 @@ async def sample_pool(database: Database) -> None:
     ``POOL_SAMPLE_SECONDS``, until cancelled."""
     limiter = to_thread.current_default_thread_limiter()
     while True:
-        stats = database.pool.get_stats()
-        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
-        metrics.POOL_CONNECTIONS.labels("in_use").set(size - idle)
-        metrics.POOL_CONNECTIONS.labels("idle").set(idle)
-        metrics.POOL_MAX.set(database.max_size)
-        queued = limiter.statistics().tasks_waiting
-        metrics.POOL_WAITING.set(queued + stats.get("requests_waiting", 0))
+        try:
+            stats = database.pool.get_stats()
+            size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
+            metrics.POOL_CONNECTIONS.labels("in_use").set(size - idle)
+            metrics.POOL_CONNECTIONS.labels("idle").set(idle)
+            metrics.POOL_MAX.set(database.max_size)
+            queued = limiter.statistics().tasks_waiting
+            metrics.POOL_WAITING.set(queued + stats.get("requests_waiting", 0))
+        except Exception:  # the loop must outlive a bad round
+            log.exception("reading the pool's figures failed")
         await asyncio.sleep(POOL_SAMPLE_SECONDS)

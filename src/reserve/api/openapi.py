@@ -3,9 +3,9 @@
 FastAPI documents each operation's success; this adds the rest. Every problem response an
 operation can give is listed with its ``application/problem+json`` schema (and
 ``Retry-After`` where the client should wait), every response with its ``X-Request-ID``,
-and who may call is stated as security
-schemes: a staff or admin key (``StaffKey``, a Bearer credential) or a guest's manage token
-(``ManageToken``, the ``X-Manage-Token`` header); public operations need neither.
+and who may call is stated as security schemes: a staff or admin key (``StaffKey``, a
+Bearer credential) or a guest's manage token (``ManageToken``, the ``X-Manage-Token``
+header); public operations need neither.
 """
 
 from __future__ import annotations
