@@ -27,10 +27,8 @@ At each size (after ``VACUUM ANALYZE``, as autovacuum would leave the tables):
   CPU, and the backend's (``/proc/<pid>``, ticks); then every statement a check sent,
   again under ``EXPLAIN (ANALYZE, FORMAT JSON)``: its execution time and the plan nodes
   that take it;
-- **the overlaps statement** (the check that grows fastest) as planned, then with the
-  planner left only a hash join, then only a nested loop through the exclusion
-  constraint's GiST index (``SET LOCAL enable_*``), beside ``SWEEP``, the same overlaps
-  found in one ordered pass over each table's windows: up to 3 times each;
+- **the overlaps check** (the check that grows fastest): ``db.integrity.overlapping_allocations``
+  on its own, ``--runs`` times;
 - **the scrape's figures**: ``db.observation.figures`` on the application's login as the
   server's collector calls it (a new connection each time), ``--scrapes`` (40) times, and its
   parts: the connection alone, ``reserve_observe()`` alone on an open connection.
@@ -41,9 +39,10 @@ again: counted exactly below 100,000 rows, the planner's estimate above. Last,
 ``--more-restaurants`` (60) restaurants with a few bookings each are added and everything
 measured again: what restaurants add.
 
-Where the overlaps statement would reach the statement timeout is extrapolated from the
-largest size: a hash join compares every two allocations of a table, so it grows as the
-square of the days of history; the other two ways grow with the allocations.
+Where the overlaps check would reach the statement timeout is extrapolated from its time at
+``--sizes``: fitted against the allocations as n log n (its sort) and as linear growth, by
+the closer fit. At the smallest size, damage is planted in a transaction that is rolled back,
+and the check must find exactly the pairs of allocations that overlap.
 
 The share of one CPU is the pass's CPU (PostgreSQL's and this process's) over the
 server's default ``RESERVE_INTEGRITY_SECONDS``, and the scrape's over the
@@ -554,62 +553,13 @@ def hot_nodes(plans: Sequence[dict[str, Any]], top: int = 3) -> list[dict[str, A
     return nodes[:top]
 
 
-# --- the overlaps check, plan by plan --------------------------------------------------
+# --- the overlaps check ----------------------------------------------------------------
 
-# The overlaps the check looks for, found in one pass over each table's windows in order of
-# start: a window overlaps an earlier one only if it starts before the furthest end among
-# them (``reach``). Sorting is n log n, where comparing every two windows of a table is n
-# squared; only the windows the pass flags are paired, and the rows are the check's own.
-SWEEP = f"""
-WITH owned AS MATERIALIZED ({store.OWNED}),
-swept AS (
-    SELECT s.restaurant_id, s.table_id, s.id, s.occupied,
-           max(coalesce(upper(s.occupied), 'infinity')) OVER (
-               PARTITION BY s.restaurant_id, s.table_id
-               ORDER BY lower(s.occupied) NULLS FIRST, s.id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-      FROM owned AS s
-     WHERE NOT isempty(s.occupied)
-), pairs AS (
-    SELECT DISTINCT l.restaurant_id, least(l.id, e.id) AS first_id,
-           greatest(l.id, e.id) AS second_id
-      FROM swept AS l
-      JOIN owned AS e ON e.restaurant_id = l.restaurant_id AND e.table_id = l.table_id
-                     AND e.id <> l.id AND e.occupied && l.occupied
-     WHERE l.reach >= coalesce(lower(l.occupied), '-infinity')
-)
-SELECT a.restaurant_id, a.label,
-       a.id AS first_id, a.service_date AS first_service_date,
-       a.occupied AS first_occupied, a.booking_id AS first_booking_id,
-       a.reference AS first_reference, a.status AS first_status,
-       a.hold_id AS first_hold_id, a.block_id AS first_block_id,
-       o.id AS second_id, o.service_date AS second_service_date,
-       o.occupied AS second_occupied, o.booking_id AS second_booking_id,
-       o.reference AS second_reference, o.status AS second_status,
-       o.hold_id AS second_hold_id, o.block_id AS second_block_id
-  FROM pairs AS p
-  JOIN owned AS a ON a.restaurant_id = p.restaurant_id AND a.id = p.first_id
-  JOIN owned AS o ON o.restaurant_id = p.restaurant_id AND o.id = p.second_id
- ORDER BY a.label, lower(a.occupied), lower(o.occupied)
-"""
-# The planner settings that leave the overlaps statement one way of joining.
-PLANS: dict[str, tuple[str, ...]] = {
-    "as planned": (),
-    "hash join": ("enable_nestloop", "enable_mergejoin"),
-    "GiST nested loop": ("enable_hashjoin", "enable_mergejoin"),  # allocations_no_overlap
-}
-TABLE_LOADS = """
-SELECT count(*) AS tables, sum(n)::bigint AS allocations, max(n) AS most,
-       sum(n * n)::bigint AS comparisons
-  FROM (SELECT count(*) AS n FROM allocations GROUP BY restaurant_id, table_id) AS loads
-"""
-
-
-# Damage written by hand to test the ordered pass against the check: windows copied from
-# real allocations (their tables and bookings), each kind as many times.
+# Damage planted to test the check: windows copied from real allocations (their tables and
+# bookings), each kind as many times.
 DAMAGE = (
     ("tstzrange(lower(occupied) + interval '30 minutes', upper(occupied) + '30 minutes')", 30),
-    ("tstzrange(upper(occupied), upper(occupied) + interval '1 hour')", 5),  # touching only
+    ("tstzrange(upper(occupied), upper(occupied) + interval '1 hour')", 5),  # touching its own
     ("tstzrange(lower(occupied) - interval '2 hours', lower(occupied), '[]')", 3),
     ("tstzrange(lower(occupied) - interval '1 hour', lower(occupied), '(]')", 2),
     ("tstzrange(lower(occupied) + interval '10 minutes', NULL)", 2),  # unbounded
@@ -625,63 +575,43 @@ SELECT restaurant_id, table_id, booking_id, service_date, {window}
 """
 # What stops the damage being written; dropped in the transaction, which is rolled back.
 GUARDS = ("allocations_no_overlap", "allocations_window_bounded", "allocations_window_short")
+# What overlapping means, pair by pair: what the check must find on the damaged book.
+EVERY_OVERLAP = """
+SELECT a.id AS first_id, o.id AS second_id
+  FROM allocations a
+  JOIN allocations o ON o.restaurant_id = a.restaurant_id AND o.table_id = a.table_id
+                    AND a.id < o.id AND a.occupied && o.occupied
+"""
 
 
-def sweep_agrees(url: str) -> dict[str, Any]:
-    """The overlaps the check finds and those the ordered pass finds, pair by pair, on the
-    book with ``DAMAGE`` written (in a transaction rolled back)."""
+def damage_found(url: str) -> dict[str, Any]:
+    """Whether the check finds every overlapping pair, and no other, with ``DAMAGE``
+    planted in a transaction that is rolled back."""
     with connect(url) as conn:
         drops = ", ".join(f"DROP CONSTRAINT {guard}" for guard in GUARDS)
         conn.execute(f"ALTER TABLE allocations {drops}")
         for kind, (window, n) in enumerate(DAMAGE):
             conn.execute(DAMAGE_ROWS.format(window=window), {"kind": str(kind), "n": n})
         ids = [restaurant.id for restaurant in store.restaurants(conn, None)]
-        checked = [(o.first.id, o.second.id) for o in store.overlapping_allocations(conn, ids)]
-        rows = conn.execute(SWEEP, {"ids": ids}).fetchall()
+        found = {(o.first.id, o.second.id) for o in store.overlapping_allocations(conn, ids)}
+        every = {(row["first_id"], row["second_id"]) for row in conn.execute(EVERY_OVERLAP)}
         conn.rollback()
-    swept = [(row["first_id"], row["second_id"]) for row in rows]
-    return {"check": len(checked), "sweep": len(swept), "same": sorted(checked) == sorted(swept)}
-
-
-def overlap_join(plan: dict[str, Any]) -> str:
-    """How a plan compares windows: by the node whose condition or filter holds ``&&``."""
-    stack = [plan["Plan"]]
-    while stack:
-        node = stack.pop()
-        if any("&&" in node.get(key, "") for key in ("Index Cond", "Join Filter", "Filter")):
-            if "Index Name" in node:
-                return f"nested loop, {node['Index Name']}"
-            return str(node["Node Type"]).lower()
-        stack.extend(node.get("Plans", []))
-    return "?"
+    return {
+        "planted": sum(n for _, n in DAMAGE),
+        "pairs": len(every),
+        "found": len(found),
+        "same": found == every,
+    }
 
 
 def overlaps(url: str, runs: int) -> dict[str, Any]:
-    """The overlaps check's statement as planned and under each join it could be given, and
-    the one ordered pass instead, ``runs`` times each, in one transaction as the owner."""
+    """``store.overlapping_allocations`` on its own, once to warm up, then ``runs`` times, in
+    one transaction as the owner."""
     with connect(url) as conn:
-        loads = conn.execute(TABLE_LOADS).fetchone()
-        assert loads is not None
         ids = [restaurant.id for restaurant in store.restaurants(conn, None)]
-        recorder = Recorder(conn)
-        found = len(store.overlapping_allocations(cast(Connection, recorder), ids))
-        _, query, params = recorder.sent[-1]
-        variants: dict[str, dict[str, Any]] = {}
-        for name, settings in PLANS.items():
-            for setting in settings:
-                conn.execute(f"SET LOCAL {setting} = off")
-            row = conn.execute(f"EXPLAIN (FORMAT JSON) {query}", params).fetchone()
-            assert row is not None
-            took = timed_ms(lambda: store.overlapping_allocations(conn, ids), runs)
-            for setting in settings:
-                conn.execute(f"RESET {setting}")
-            variants[name] = {"ms": median(took), "join": overlap_join(next(iter(row.values()))[0])}
-        swept: list[Any] = []
-        took = timed_ms(lambda: swept.append(conn.execute(SWEEP, {"ids": ids}).fetchall()), runs)
-        if len(swept[-1]) != found:
-            raise SystemExit(f"the ordered pass found {len(swept[-1])} overlaps, the check {found}")
-        variants["one ordered pass"] = {"ms": median(took), "join": "WindowAgg (sort)"}
-    return {**loads, "overlaps": found, "variants": variants}
+        found = len(store.overlapping_allocations(conn, ids))
+        took = timed_ms(lambda: store.overlapping_allocations(conn, ids), runs)
+    return {"overlaps": found, "ms": median(took)}
 
 
 # --- the scrape's figures ------------------------------------------------------------
@@ -771,30 +701,73 @@ def pad_results(url: str, rows: int) -> None:
 # --- growth --------------------------------------------------------------------------
 
 
-def timeout_reached(size: dict[str, Any], venues: int, limit_ms: float) -> dict[str, Any]:
-    """Where the overlaps statement would reach ``limit_ms``, from the largest size: a hash
-    join compares every two windows of a table, so its time grows with the sum of the
-    squares of the tables' allocations, which grows as the square of the days of history;
-    the other two grow with the allocations. In bookings on this book, and in years of
-    history for these restaurants and for one alone."""
-    found, book = size["overlaps"], size["book"]
-    days = book["history_days"]
-    reached: dict[str, Any] = {}
-    for name, variant in found["variants"].items():
-        if name == "as planned" or variant["ms"] <= 0:  # it is one of the others
-            continue
-        if name == "hash join":
-            factor = math.sqrt(limit_ms / variant["ms"])
-            alone = factor * math.sqrt(venues)  # one restaurant's squares: a share of them
-        else:
-            factor = limit_ms / variant["ms"]
-            alone = factor * venues
-        reached[name] = {
-            "bookings": book["bookings"] * factor,
-            "years": days * factor / OPEN_DAYS_A_YEAR,
-            "years_for_one_restaurant": days * alone / OPEN_DAYS_A_YEAR,
-        }
-    return reached
+# How the overlaps check's time may grow with the allocations ``n``: a sort, or one pass.
+GROWTHS: dict[str, Callable[[float], float]] = {
+    "n log n": lambda n: n * math.log(n),
+    "linear": lambda n: n,
+}
+
+
+def fitted(
+    points: Sequence[tuple[float, float]], grows: Callable[[float], float]
+) -> dict[str, float]:
+    """``ms = fixed + per * grows(n)`` fitted to ``(n, ms)`` by least squares on relative
+    error, and that error's root mean square."""
+    weights = [1 / ms**2 for _, ms in points]
+    xs, ys = [grows(n) for n, _ in points], [ms for _, ms in points]
+    total = sum(weights)
+    mean_x = sum(w * x for w, x in zip(weights, xs, strict=True)) / total
+    mean_y = sum(w * y for w, y in zip(weights, ys, strict=True)) / total
+    spread = sum(w * (x - mean_x) ** 2 for w, x in zip(weights, xs, strict=True))
+    per = (
+        sum(w * (x - mean_x) * (y - mean_y) for w, x, y in zip(weights, xs, ys, strict=True))
+        / spread
+    )
+    fixed = mean_y - per * mean_x
+    errors = [(fixed + per * x - y) / y for x, y in zip(xs, ys, strict=True)]
+    return {
+        "fixed_ms": fixed,
+        "per": per,
+        "error": math.sqrt(sum(e * e for e in errors) / len(errors)),
+    }
+
+
+def timeout_reached(
+    sizes: Sequence[dict[str, Any]], venues: int, limit_ms: float
+) -> dict[str, Any] | None:
+    """Where the overlaps check would reach ``limit_ms``: its time on its own at each size,
+    fitted against the allocations as n log n and as linear growth, extrapolated by the
+    closer fit. In allocations and bookings on this book, and in years of history for
+    these restaurants and for one alone (whose windows are a share of the sort)."""
+    points = [(size["book"]["allocations"], size["overlaps"]["ms"]) for size in sizes]
+    if len({n for n, _ in points}) < 2:
+        return None
+    fits = {name: fitted(points, grows) for name, grows in GROWTHS.items()}
+    name = min(fits, key=lambda name: fits[name]["error"])  # a tie keeps n log n
+    fit, grows = fits[name], GROWTHS[name]
+    if fit["per"] <= 0:
+        return None
+    low, high = points[-1][0], points[-1][0]
+    while fit["fixed_ms"] + fit["per"] * grows(high) < limit_ms:
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) / 2
+        low, high = (
+            (middle, high)
+            if fit["fixed_ms"] + fit["per"] * grows(middle) < limit_ms
+            else (low, middle)
+        )
+    book = sizes[-1]["book"]
+    factor = high / book["allocations"]
+    years = book["history_days"] * factor / OPEN_DAYS_A_YEAR
+    return {
+        "growth": name,
+        "fits": fits,
+        "allocations": high,
+        "bookings": book["bookings"] * factor,
+        "years": years,
+        "years_for_one_restaurant": years * venues,
+    }
 
 
 def share(cpu_ms: float, every_seconds: float) -> float:
@@ -901,36 +874,21 @@ def figures_table(rows: Sequence[dict[str, Any]], scrapes: int, every: float) ->
 
 def overlaps_table(sizes: Sequence[dict[str, Any]]) -> Table:
     table = Table(
-        title="The overlaps statement under each join (ms, median), beside one ordered pass"
+        title="The overlaps check, store.overlapping_allocations: on its own (ms, median), "
+        "and as the pass runs it, its share of the pass"
     )
-    for column in (
-        "book",
-        "allocations",
-        "most on a table",
-        "comparisons (sum of squares)",
-        "planned as",
-        "as planned",
-        "hash join",
-        "ns a comparison",
-        "GiST nested loop",
-        "one ordered pass",
-    ):
-        table.add_column(column, justify="left" if column in ("book", "planned as") else "right")
+    for column in ("book", "allocations", "found", "on its own", "µs an allocation", "in the pass"):
+        table.add_column(column, justify="left" if column == "book" else "right")
     for size in sizes:
-        found = size["overlaps"]
-        variants = found["variants"]
-        hashed = variants["hash join"]["ms"]
+        found, allocations = size["overlaps"], size["book"]["allocations"]
+        check = size["checks"]["overlapping_allocations"]["wall_ms"]
         table.add_row(
             size["name"],
-            f"{found['allocations']:,}",
-            f"{found['most']:,}",
-            f"{found['comparisons']:,}",
-            variants["as planned"]["join"],
-            f"{variants['as planned']['ms']:,.0f}",
-            f"{hashed:,.0f}",
-            f"{1e6 * hashed / found['comparisons']:.0f}" if found["comparisons"] else "-",
-            f"{variants['GiST nested loop']['ms']:,.0f}",
-            f"{variants['one ordered pass']['ms']:,.0f}",
+            f"{allocations:,}",
+            f"{found['overlaps']:,}",
+            f"{found['ms']:,.1f}",
+            f"{1000 * found['ms'] / allocations:.2f}" if allocations else "-",
+            f"{check:,.1f} ms, {100 * check / size['pass']['wall_ms']:.0f}%",
         )
     return table
 
@@ -962,7 +920,7 @@ def measure(bench: Bench, meter: CpuMeter, name: str, runs: int, scrapes: int) -
         "book": shape,
         "pass": integrity_pass(bench.url, meter, runs),
         "checks": check_times(bench.url, runs),
-        "overlaps": overlaps(bench.url, min(runs, 3)),
+        "overlaps": overlaps(bench.url, runs),
         "figures": scrape_figures(bench.url, meter, scrapes),
     }
     console.print(
@@ -990,7 +948,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sizes: list[dict[str, Any]] = []
     padded: list[dict[str, Any]] = []
     more: dict[str, Any] | None = None
-    agreement: dict[str, Any] | None = None
+    damage: dict[str, Any] | None = None
     tally, filling = Tally(), 0.0
     with bench_database(args.venues) as bench:
         postmaster = postmaster_pid(bench.data)
@@ -1011,8 +969,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"free) in {filling:.0f} s"
                 )
                 sizes.append(measure(bench, meter, f"{target:,}", args.runs, args.scrapes))
-                if agreement is None:
-                    agreement = sweep_agrees(bench.url)
+                if damage is None:
+                    damage = damage_found(bench.url)
             for rows in args.results:
                 pad_results(bench.url, rows)
                 padded.append(
@@ -1044,9 +1002,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sizes": sizes,
         "results_padded": padded,
         "more_restaurants": more,
-        "sweep_on_damage": agreement,
+        "damage_found": damage,
         "overlaps_reach_timeout": timeout_reached(
-            sizes[-1], args.venues, INTEGRITY_STATEMENT_TIMEOUT_MS
+            sizes, args.venues, INTEGRITY_STATEMENT_TIMEOUT_MS
         ),
     }
 
@@ -1063,33 +1021,39 @@ def report(result: dict[str, Any]) -> None:
     every = result["scrape_seconds"]
     console.print(figures_table(scrapes + result["results_padded"], result["scrapes"], every))
     console.print(overlaps_table(measured))
-    agreement = result["sweep_on_damage"]
+    damage = result["damage_found"]
     console.print(
-        f"With damage written at the smallest size, the check found {agreement['check']} "
-        f"overlaps and the ordered pass {agreement['sweep']}: "
-        + ("the same pairs." if agreement["same"] else "NOT the same pairs.")
+        f"With {damage['planted']} damaged allocations planted at the smallest size, the check "
+        + (
+            f"found the {damage['pairs']} pairs that overlap, and no other."
+            if damage["same"]
+            else f"found {damage['found']} pairs, NOT the {damage['pairs']} that overlap."
+        )
     )
-    limit = f"{INTEGRITY_STATEMENT_TIMEOUT_MS / 1000:g} s"
-    venues = result["venues"]
-    for name, reached in result["overlaps_reach_timeout"].items():
+    reached = result["overlaps_reach_timeout"]
+    if reached is not None:
+        limit = f"{INTEGRITY_STATEMENT_TIMEOUT_MS / 1000:g} s"
+        fits = ", ".join(
+            f"{name} {100 * fit['error']:.0f}%" for name, fit in reached["fits"].items()
+        )
         console.print(
-            f"The overlaps statement by {name} would reach the {limit} statement timeout at "
-            f"about {reached['bookings']:,.0f} bookings: {reached['years']:.1f} years of these "
-            f"{venues} restaurants' history, {reached['years_for_one_restaurant']:.1f} years of "
-            "one alone."
+            f"The overlaps check grows as {reached['growth']} (fits' error over the sizes: "
+            f"{fits}) and would reach the {limit} statement timeout at about "
+            f"{reached['allocations']:,.0f} allocations, {reached['bookings']:,.0f} bookings: "
+            f"{reached['years']:.0f} years of these {result['venues']} restaurants' history, "
+            f"{reached['years_for_one_restaurant']:.0f} years of one alone."
         )
     if more is not None:
         n = more["book"]["restaurants"] - sizes[-1]["book"]["restaurants"]
-        before, after = sizes[-1]["overlaps"]["variants"], more["overlaps"]["variants"]
+        before, after = sizes[-1]["overlaps"], more["overlaps"]
         loading = more["checks"]["over_capacity"]["wall_ms"]
         loading -= sizes[-1]["checks"]["over_capacity"]["wall_ms"]
         console.print(
             f"{n} more restaurants ({EXTRA_BOOKINGS} bookings each) change the pass by "
             f"{more['pass']['wall_ms'] - sizes[-1]['pass']['wall_ms']:+,.0f} ms: the overlaps "
-            f"statement, planned as {before['as planned']['join']} and then as "
-            f"{after['as planned']['join']}, by "
-            f"{after['as planned']['ms'] - before['as planned']['ms']:+,.0f} ms, and loading "
-            f"their venues (over_capacity) by {loading:+,.0f} ms, {loading / n:.1f} ms each."
+            f"check by {after['ms'] - before['ms']:+,.0f} ms, and "
+            f"loading their venues (over_capacity) by {loading:+,.0f} ms, {loading / n:.1f} ms "
+            "each."
         )
     fill = result["fill"]
     console.print(
