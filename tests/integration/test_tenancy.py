@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -105,6 +106,28 @@ def test_every_unique_index_of_a_tenant_table_includes_restaurant_id(admin: Conn
         (_tenant_tables(admin),),
     ).fetchall()
     assert rows == []
+
+
+@pytest.mark.parametrize("table", ["bookings", "holds", "waitlist_entries", "blocks"])
+def test_what_requests_look_up_by_id_alone_has_an_index_leading_with_the_id(
+    admin: Connection, table: str
+) -> None:
+    """A booking, hold, waitlist entry or block is found by its id before its restaurant is
+    known (``reserve_*_restaurant``); the primary key, led by ``restaurant_id``, would be
+    searched once per restaurant."""
+    admin.execute("SET enable_seqscan = off")
+    plan = admin.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT restaurant_id FROM {table} WHERE id = %s", (uuid4(),)
+    ).fetchone()
+    assert plan is not None
+
+    def indexes(node: dict[str, Any]) -> set[str]:
+        found = {node["Index Name"]} if "Index Name" in node else set()
+        for child in node.get("Plans", []):
+            found |= indexes(child)
+        return found
+
+    assert indexes(plan["QUERY PLAN"][0]["Plan"]) == {f"{table}_by_id"}
 
 
 # --- row-level security -------------------------------------------------------------------
