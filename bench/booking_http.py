@@ -266,7 +266,7 @@ def pgbench_level(
     """(transactions per second, every transaction's latency in ms, clients aborted) of the
     booking script. A client stops at its first error (a lock timeout, say): with ``aborts``
     the others' figures stand and the aborted are counted, else the run fails."""
-    parts = _url_parts(bench.url)
+    parts = url_parts(bench.url)
     prefix = bench.logs / f"pgbench-{concurrency}"
     for log in bench.logs.glob(f"{prefix.name}.*"):  # an earlier run's at this level
         log.unlink()
@@ -345,7 +345,7 @@ def load_history(url: str, restaurant_id: Any, days: int) -> int:
     return int(row["bookings"]) if row else 0
 
 
-def _url_parts(url: str) -> dict[str, str]:
+def url_parts(url: str) -> dict[str, str]:
     user, _, rest = url.removeprefix("postgresql://").partition("@")
     database, _, query = rest.removeprefix("/").partition("?host=")
     return {"user": user.split(":")[0], "database": database, "host": query}

@@ -48,9 +48,9 @@ from bench.booking_http import (
     SCRIPT,
     START,
     CpuMeter,
-    _url_parts,
     clear,
     load_history,
+    url_parts,
 )
 from bench.common import console, write_results
 from bench.server import stop_postgres
@@ -155,7 +155,7 @@ def pgbench(
 ) -> tuple[float, int]:
     """(transactions per second, transactions) of one variant's run; with ``rate``, pgbench
     holds its clients to that many transactions a second."""
-    parts = _url_parts(db.url)
+    parts = url_parts(db.url)
     script = SCRIPT if variant.pipelined else db.scripts / "unpipelined.sql"
     command = [
         str(db.pgbench),
