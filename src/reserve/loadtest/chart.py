@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from rich.console import Group
 from rich.text import Text
 
+from reserve.loadtest.compare import clients
 from reserve.loadtest.metrics import Bucket, LevelMetrics
 
 WIDTH = 80
@@ -18,10 +19,6 @@ SHARE = "■"
 SLOT_WIDTH = 5
 GAP = 2
 SMALLEST_BAR = 4
-
-
-def level_name(concurrency: int) -> str:
-    return f"{concurrency} client" if concurrency == 1 else f"{concurrency} clients"
 
 
 def seats_chart(levels: Sequence[LevelMetrics], width: int = WIDTH) -> Group:
@@ -44,7 +41,7 @@ def seats_chart(levels: Sequence[LevelMetrics], width: int = WIDTH) -> Group:
             (FREE, "dim"),
             " free",
         ),
-        _header("slot", SLOT_WIDTH, [level_name(level.concurrency) for level in levels], cell),
+        _header("slot", SLOT_WIDTH, [clients(level.concurrency) for level in levels], cell),
     ]
     slots = [row.slot for row in levels[0].seats_at] if levels else []
     for index, slot in enumerate(slots):
@@ -70,7 +67,7 @@ def latency_chart(levels: Sequence[LevelMetrics], width: int = WIDTH) -> Group:
     cell = bar + numbers + 1
     lines = [
         Text("Submit time, ms: the share of each level's requests answered in it"),
-        _header("ms", label_width, [level_name(level.concurrency) for level in levels], cell),
+        _header("ms", label_width, [clients(level.concurrency) for level in levels], cell),
     ]
     if not used:
         return Group(*lines)

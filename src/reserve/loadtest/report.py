@@ -19,7 +19,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from reserve.loadtest.chart import WIDTH, latency_chart, level_name, seats_chart
+from reserve.loadtest.chart import WIDTH, latency_chart, seats_chart
+from reserve.loadtest.compare import clients
 from reserve.loadtest.engine import LevelResult, Result
 from reserve.loadtest.log import Outcome, Record
 from reserve.loadtest.metrics import NOTABLE, LevelMetrics
@@ -67,7 +68,7 @@ class LiveProgress:
         self._tally = Counter()
         self._anomalies = 0
         self._task = self._progress.add_task(
-            "", total=total, completed=done, clients=level_name(concurrency), slot="", tally=""
+            "", total=total, completed=done, clients=clients(concurrency), slot="", tally=""
         )
 
     def advance(self, record: Record) -> None:
@@ -142,7 +143,7 @@ def summary_table(levels: Sequence[LevelResult]) -> Table:
     table = Table(show_header=True, header_style="bold")
     table.add_column("")
     for level in levels:
-        table.add_column(level_name(level.metrics.concurrency), justify="right")
+        table.add_column(clients(level.metrics.concurrency), justify="right")
     rows: list[tuple[str, list[str]]] = [
         ("requests", [str(m.requests) for m in _metrics(levels)]),
         ("wall s", [f"{m.wall_seconds:.2f}" for m in _metrics(levels)]),
@@ -193,7 +194,7 @@ def outcome_states(levels: Sequence[LevelResult]) -> list[RenderableType]:
         found = [(metrics, count) for metrics, count in counts[outcome] if count]
         if not found:
             continue
-        where = ", ".join(f"{count} at {level_name(m.concurrency)}" for m, count in found)
+        where = ", ".join(f"{count} at {clients(m.concurrency)}" for m, count in found)
         parts.append(Text(f"{_STATES[outcome][0]}: {where}", _STATES[outcome][1]))
         for metrics, _ in found:
             for logged in metrics.states[outcome].first:
@@ -209,8 +210,7 @@ def outcome_states(levels: Sequence[LevelResult]) -> list[RenderableType]:
 def anomalies(levels: Sequence[LevelResult]) -> list[RenderableType]:
     """The seat-waste anomalies per level, the most avoidable first."""
     counts = ", ".join(
-        f"{len(level.anomalies.found)} at {level_name(level.metrics.concurrency)}"
-        for level in levels
+        f"{len(level.anomalies.found)} at {clients(level.metrics.concurrency)}" for level in levels
     )
     found = [anomaly for level in levels for anomaly in level.anomalies.found]
     parts: list[RenderableType] = [
@@ -269,7 +269,7 @@ _STATES = {
 
 def _told(record: Record) -> str:
     """A request's outcome in a few words."""
-    said = [f"{level_name(record.concurrency)}, {record.slot} #{record.request}"]
+    said = [f"{clients(record.concurrency)}, {record.slot} #{record.request}"]
     said.append(f"party of {record.party_size}")
     if record.http_status is not None:
         said.append(f"HTTP {record.http_status}")
