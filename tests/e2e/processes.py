@@ -104,6 +104,22 @@ def running(args: list[str], env: dict[str, str], log: Path, port: int) -> Itera
         server.stop()
 
 
+@contextmanager
+def serving_database(
+    database_url: str, log: Path, *, workers: int = 1, secret: str, **settings: str
+) -> Iterator[tuple[Server, int]]:
+    """``reserve serve --workers N`` against a test database (``settings`` added to its
+    environment), and its port, once ready; stopped (Ctrl+C) when the block ends."""
+    port = free_port()
+    environ = command_environment(
+        RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test", RESERVE_SECRET_KEY=secret, **settings
+    )
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with running(args, environ, log, port) as server:
+        server.wait_until_ready()
+        yield server, port
+
+
 def worker_pids(parent: int) -> set[int]:
     """The live child processes of ``parent`` (multiprocessing's resource tracker too)."""
     children = Path(f"/proc/{parent}/task/{parent}/children")

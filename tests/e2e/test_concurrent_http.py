@@ -18,7 +18,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from processes import command_environment, free_port, next_monday, running
+from processes import next_monday, serving_database
 
 from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
@@ -45,13 +45,7 @@ SECRET = "concurrent-http-test-secret"
 def serving(database_url: str, log: Path) -> Iterator[str]:
     """``reserve serve`` against the test database; its base URL once ready. Stopped (Ctrl+C)
     when the block ends."""
-    port = free_port()
-    environ = command_environment(
-        RESERVE_DATABASE_URL=database_url, RESERVE_ENV="test", RESERVE_SECRET_KEY=SECRET
-    )
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-    with running(args, environ, log, port) as server:
-        server.wait_until_ready()
+    with serving_database(database_url, log, secret=SECRET) as (server, _):
         yield server.base_url
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from processes import command_environment, free_port, next_monday, running
+from processes import free_port, next_monday, serving_database
 
 from reserve.db.database import Connection
 from reserve.db.venues import save_venue
@@ -210,21 +210,18 @@ def test_the_dashboard_and_the_alerts_work_against_a_real_prometheus(
     prometheus_binary: str, database_url: str, admin: Connection, tmp_path: Path
 ) -> None:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    port = free_port()
-    environ = command_environment(
-        RESERVE_DATABASE_URL=database_url,
-        RESERVE_ENV="test",
-        RESERVE_SECRET_KEY="prometheus-test-secret",
-        RESERVE_INTEGRITY_SECONDS="1",
-        RESERVE_PRUNE_SECONDS="1",
-        RESERVE_PENDING_RETRY_SECONDS="1",
-    )
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     with (
-        running(args, environ, tmp_path / "serve.log", port) as server,
+        serving_database(
+            database_url,
+            tmp_path / "serve.log",
+            workers=2,
+            secret="prometheus-test-secret",
+            RESERVE_INTEGRITY_SECONDS="1",
+            RESERVE_PRUNE_SECONDS="1",
+            RESERVE_PENDING_RETRY_SECONDS="1",
+        ) as (server, port),
         prometheus(prometheus_binary, f"127.0.0.1:{port}", tmp_path) as api,
     ):
-        server.wait_until_ready()
         traffic(server.base_url)
 
         # A few scrapes after the traffic, and every rule evaluated since.

@@ -14,11 +14,9 @@ import pytest
 from processes import (
     READY_WITHIN_SECONDS,
     Server,
-    command_environment,
-    free_port,
     listens_on,
     next_monday,
-    running,
+    serving_database,
     workers,
 )
 from prometheus_client.parser import text_string_to_metric_families
@@ -73,15 +71,11 @@ def test_every_scrape_counts_the_bookings_of_both_workers_and_of_one_replaced(
     database_url: str, admin: Connection, tmp_path: Path
 ) -> None:
     save_venue(admin, read_venue_file(DEMO_VENUE))
-    port = free_port()
-    environ = command_environment(
-        RESERVE_DATABASE_URL=database_url,
-        RESERVE_ENV="test",
-        RESERVE_SECRET_KEY="worker-metrics-test-secret",
-    )
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    with running(args, environ, tmp_path / "serve.log", port) as server:
-        server.wait_until_ready()
+    log = tmp_path / "serve.log"
+    with serving_database(database_url, log, workers=2, secret="worker-metrics-test-secret") as (
+        server,
+        port,
+    ):
         eventually(lambda: sum(listens_on(pid, port) for pid in workers(server)) == 2, server)
         day = next_monday().isoformat()
         for number in range(BOOKINGS):  # each on a new connection: both workers get some
