@@ -52,7 +52,7 @@ from bench.booking_http import (
     load_history,
     url_parts,
 )
-from bench.common import console, write_results
+from bench.common import console, machine, write_results
 from bench.server import stop_postgres
 from reserve.db import migrations
 from reserve.db.database import connect
@@ -380,14 +380,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             "seconds": args.seconds,
             "rounds": args.rounds,
             "history_days": args.history_days,
-            "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(),
             "variants": [asdict(v) for v in chosen],
             "http_rates": rates,
             "idle_ms_per_second": idles,
             "summary": rows,
             "runs": [asdict(run) for run in runs],
-            "elapsed_seconds": time.perf_counter() - began,
+            **machine(began),
         },
     )
     console.print(f"wrote {path}")
