@@ -18,7 +18,6 @@ the active backends were waiting for (``pg_stat_activity``, sampled every 0.1 s)
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from collections import Counter
@@ -39,7 +38,7 @@ from bench.booking_http import (
     pgbench_level,
     started,
 )
-from bench.common import console, write_results
+from bench.common import console, machine, write_results
 from reserve.db.database import connect
 
 PGBENCH_LEVELS = (1, 8, 32, 64)
@@ -297,12 +296,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             "workers": args.workers,
             "history_days": args.history_days,
             "history_bookings": history,
-            "cpus": os.cpu_count(),
             "settings": settings,
             "triggers": [f"{table}.{name}" for table, name in triggers],
             "summary": rows,
             "runs": [asdict(run) for run in runs],
-            "elapsed_seconds": time.perf_counter() - began,
+            **machine(began),
         },
     )
     console.print(f"wrote {path}")
