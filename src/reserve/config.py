@@ -40,7 +40,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from reserve.domain.allocator import Policy
+from reserve.domain.allocator import Admission, Policy
 from reserve.domain.errors import ConfigurationError, InvalidFlag
 from reserve.domain.floor import AdjacencyMode, Rule
 
@@ -149,6 +149,13 @@ def _optional(parse: Callable[[object], int]) -> Callable[[object], int | None]:
     return parse_optional
 
 
+def _admission(raw: object) -> str:
+    kinds = [kind.value for kind in Admission]
+    if isinstance(raw, str) and raw.strip().lower() in kinds:
+        return raw.strip().lower()
+    raise ValueError("expected one of " + ", ".join(kinds))
+
+
 def _adjacency_mode(raw: object) -> str:
     modes = [mode.value for mode in AdjacencyMode]
     if isinstance(raw, str) and raw.strip().lower() in modes:
@@ -216,6 +223,27 @@ FLAGS: dict[str, Flag] = {
             False,
             _bool,
             "a search that times out is an error instead of using the best plan so far",
+        ),
+        Flag(
+            "allocator.admission",
+            "FEATURE_ALLOCATOR_ADMISSION",
+            Admission.LIMITS.value,
+            _admission,
+            "turn parties away to seat expected demand: none, protection or limits",
+        ),
+        Flag(
+            "allocator.pooling",
+            "FEATURE_ALLOCATOR_POOLING",
+            True,
+            _bool,
+            "move unseated bookings to other tables when that lets a new party in",
+        ),
+        Flag(
+            "allocator.pooling_freeze_minutes",
+            "FEATURE_ALLOCATOR_POOLING_FREEZE_MINUTES",
+            60,
+            _int_between(0, 1440),
+            "a booking starting within this many minutes keeps its tables",
         ),
         Flag(
             "debug.capacity_profiling",
@@ -297,4 +325,7 @@ def allocation_policy(values: Mapping[str, FlagValue]) -> Policy:
         selector_timeout_ms=int(str(values["allocator.selector_timeout_ms"])),
         fail_hard=bool(values["allocator.fail_hard"]),
         capacity_profiling=bool(values["debug.capacity_profiling"]),
+        admission=Admission(str(values["allocator.admission"])),
+        pooling=bool(values["allocator.pooling"]),
+        pooling_freeze_minutes=int(str(values["allocator.pooling_freeze_minutes"])),
     )

@@ -27,6 +27,9 @@ DEFAULTS = {
     "allocator.lookahead": "true",
     "allocator.selector_timeout_ms": "200",
     "allocator.fail_hard": "false",
+    "allocator.admission": "limits",
+    "allocator.pooling": "true",
+    "allocator.pooling_freeze_minutes": "60",
     "debug.capacity_profiling": "false",
 }
 

@@ -198,6 +198,18 @@ def _fill_every_table(admin: Connection, slug: str) -> UUID:
         " VALUES (%s, %s, 'Grace', 2, '2026-12-01 18:00Z')",
         (rid, uuid4()),
     )
+    admin.execute(
+        "INSERT INTO demand_requests (restaurant_id, received_at, service_date, weekday,"
+        " local_time, party_size, kind, source, outcome)"
+        " VALUES (%s, '2026-11-30 10:00Z', '2026-12-01', 1, '12:00', 2, 'booking', 'web',"
+        " 'confirmed')",
+        (rid,),
+    )
+    admin.execute(
+        "INSERT INTO booking_table_moves (restaurant_id, booking_id, from_tables, to_tables,"
+        " actor) VALUES (%s, %s, '{T1}', '{T2}', 'allocator')",
+        (rid, booking),
+    )
     return rid
 
 

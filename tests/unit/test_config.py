@@ -25,7 +25,8 @@ from reserve.domain.allocator import Policy
 from reserve.domain.errors import ConfigurationError, InvalidFlag
 from reserve.domain.floor import AdjacencyMode, Rule
 
-# DESIGN section 10, in its order: flag, environment variable, default.
+# DESIGN section 10, in its order, then the admission and pooling switches of section 4:
+# flag, environment variable, default.
 DOCUMENTED_FLAGS = [
     ("allocator.adjacency_mode", "FEATURE_ALLOCATOR_ADJACENCY_MODE", "connected"),
     ("allocator.max_tables", "FEATURE_ALLOCATOR_K_MAX", 3),
@@ -34,6 +35,9 @@ DOCUMENTED_FLAGS = [
     ("allocator.lookahead", "FEATURE_SELECTOR_LOOKAHEAD", True),
     ("allocator.selector_timeout_ms", "FEATURE_INLINE_AUTO_ASSIGN_TIMEOUT_MS", 200),
     ("allocator.fail_hard", "FEATURE_ALLOCATOR_SERVICE_FAIL_HARD", False),
+    ("allocator.admission", "FEATURE_ALLOCATOR_ADMISSION", "limits"),
+    ("allocator.pooling", "FEATURE_ALLOCATOR_POOLING", True),
+    ("allocator.pooling_freeze_minutes", "FEATURE_ALLOCATOR_POOLING_FREEZE_MINUTES", 60),
     ("debug.capacity_profiling", "DEBUG_CAPACITY_PROFILING", False),
 ]
 DEFAULTS = {name: default for name, _, default in DOCUMENTED_FLAGS}
@@ -52,7 +56,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 # --- the registry ------------------------------------------------------------------------
 
 
-def test_there_are_exactly_the_eight_documented_flags() -> None:
+def test_there_are_exactly_the_documented_flags() -> None:
     assert list(FLAGS) == [name for name, _, _ in DOCUMENTED_FLAGS]
 
 
@@ -110,6 +114,11 @@ def test_a_boolean_flag_accepts_the_usual_spellings(name: str, raw: object, expe
         ("allocator.adjacency_mode", "pairwise", "pairwise"),
         ("allocator.adjacency_mode", "neighbors", "neighbors"),
         ("allocator.adjacency_mode", " Pairwise ", "pairwise"),
+        ("allocator.admission", "none", "none"),
+        ("allocator.admission", " Protection ", "protection"),
+        ("allocator.admission", "limits", "limits"),
+        ("allocator.pooling_freeze_minutes", "0", 0),
+        ("allocator.pooling_freeze_minutes", 90, 90),
     ],
 )
 def test_numbers_and_modes_are_read_from_text_or_json(
@@ -142,6 +151,12 @@ def test_numbers_and_modes_are_read_from_text_or_json(
         ("allocator.adjacency_mode", "diagonal"),
         ("allocator.adjacency_mode", ""),
         ("allocator.adjacency_mode", 1),
+        ("allocator.admission", "bid-prices"),
+        ("allocator.admission", ""),
+        ("allocator.admission", True),
+        ("allocator.pooling", "sometimes"),
+        ("allocator.pooling_freeze_minutes", "-1"),
+        ("allocator.pooling_freeze_minutes", 1441),
         ("allocator.require_adjacency", "maybe"),
         ("allocator.require_adjacency", 1),
         ("allocator.require_adjacency", None),
@@ -185,6 +200,9 @@ def test_the_environment_sets_defaults_under_the_old_names() -> None:
         "FEATURE_SELECTOR_LOOKAHEAD": "0",
         "FEATURE_INLINE_AUTO_ASSIGN_TIMEOUT_MS": "750",
         "FEATURE_ALLOCATOR_SERVICE_FAIL_HARD": "yes",
+        "FEATURE_ALLOCATOR_ADMISSION": "protection",
+        "FEATURE_ALLOCATOR_POOLING": "off",
+        "FEATURE_ALLOCATOR_POOLING_FREEZE_MINUTES": "30",
         "DEBUG_CAPACITY_PROFILING": "true",
         "RESERVE_UNRELATED": "ignored",
     }
@@ -197,6 +215,9 @@ def test_the_environment_sets_defaults_under_the_old_names() -> None:
         "allocator.lookahead": False,
         "allocator.selector_timeout_ms": 750,
         "allocator.fail_hard": True,
+        "allocator.admission": "protection",
+        "allocator.pooling": False,
+        "allocator.pooling_freeze_minutes": 30,
         "debug.capacity_profiling": True,
     }
     assert environment_flag_problems(environ) == []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from reserve.domain.errors import SelectorTimeout
 from reserve.domain.floor import Candidate, Floor, Rule
@@ -74,6 +75,18 @@ class Outlook:
         return self.remaining * expected
 
 
+class Admission(StrEnum):
+    """Which parties a venue turns away while a table is free, to seat expected demand.
+
+    ``none``: never; ``protection``: a party filling little of its table when the covers
+    still expected over its window crowd the free seats; ``limits``: a kind of party
+    (start and size) the booking limits no longer accept."""
+
+    NONE = "none"
+    PROTECTION = "protection"
+    LIMITS = "limits"
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     rule: Rule = field(default_factory=Rule)
@@ -81,6 +94,9 @@ class Policy:
     selector_timeout_ms: int = 200
     fail_hard: bool = False
     capacity_profiling: bool = False
+    admission: Admission = Admission.LIMITS
+    pooling: bool = True
+    pooling_freeze_minutes: int = 60  # a booking starting sooner keeps its tables
 
 
 @dataclass(frozen=True, slots=True)
