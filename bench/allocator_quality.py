@@ -61,7 +61,7 @@ from bench.replay import (
     score,
 )
 from bench.traces import DEFAULT_DEMAND, DEFAULT_SEED, Trace, generate_traces
-from reserve.domain.allocator import TYPICAL_DEMAND, Lookahead, Policy
+from reserve.domain.allocator import TYPICAL_DEMAND, Admission, Lookahead, Policy
 from reserve.domain.floor import Floor, Rule
 
 DEFAULT_TRACES = 20
@@ -121,7 +121,7 @@ def online_strategies(
 ) -> dict[str, Strategy]:
     """The strategies that see requests one at a time, by the name the report gives them;
     repacking only with a time limit for each of its integer programs."""
-    looking = Policy(rule=rule)
+    looking = Policy(rule=rule, admission=Admission.PROTECTION)
     lookahead = Lookahead(floor, rule, TYPICAL_DEMAND)
 
     def online(guide: Lookahead | None, outlook: str | None = None) -> Strategy:
@@ -133,7 +133,7 @@ def online_strategies(
     strategies: dict[str, Strategy] = {
         BASELINE: lambda trace: replay_baseline(floor, rule, trace, bounds),
         "no lookahead": lambda trace: replay_allocator(
-            floor, trace, bounds, Policy(rule=rule, lookahead=False)
+            floor, trace, bounds, Policy(rule=rule, lookahead=False, admission=Admission.NONE)
         ),
         "lookahead": online(lookahead),
         "protection": online(None, "right"),

@@ -16,7 +16,7 @@ from datetime import date
 from statistics import mean
 
 from bench.traces import DEFAULT_DEMAND, TraceRequest, generate_traces
-from reserve.domain.allocator import Outlook
+from reserve.domain.allocator import Expected, Outlook
 from reserve.domain.venue import Venue
 
 HISTORY_SEED_OFFSET = 10_000
@@ -30,16 +30,19 @@ def history_outlook(
 ) -> OutlookFor:
     """The outlook at each request of a replay, from ``HISTORY_DAYS`` days of history."""
     history = generate_traces(venue, day, seed + HISTORY_SEED_OFFSET, HISTORY_DAYS, demand)
-    covers: Counter[float] = Counter()
+    kinds: Counter[tuple[int, float, float]] = Counter()
     for trace in history:
         for request in trace.requests:
-            covers[request.start] += request.covers / HISTORY_DAYS
-    starts = tuple(sorted(covers.items()))
+            kinds[request.party_size, request.start, request.occupied_until] += 1
     usual_requests = mean(len(trace.requests) for trace in history)
-    stay = mean(r.occupied_until - r.start for trace in history for r in trace.requests)
 
     def outlook_for(request: TraceRequest) -> Outlook:
         remaining = max(0.0, 1.0 - request.index / usual_requests)
-        return Outlook(starts=starts, remaining=remaining, stay=stay)
+        return Outlook(
+            tuple(
+                Expected(size, start, end, count * remaining / HISTORY_DAYS)
+                for (size, start, end), count in sorted(kinds.items())
+            )
+        )
 
     return outlook_for

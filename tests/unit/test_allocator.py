@@ -10,7 +10,9 @@ import pytest
 import reserve
 from reserve.domain.allocator import (
     TYPICAL_DEMAND,
+    Admission,
     Demand,
+    Expected,
     Lookahead,
     Occupancy,
     Outlook,
@@ -292,9 +294,12 @@ def test_the_white_horse_seats_twenty_eight_at_most_with_three_tables() -> None:
 # --- protecting peak capacity for expected demand ----------------------------------------
 
 
+PROTECTING = Policy(admission=Admission.PROTECTION)
+
+
 def crowded(covers: float) -> Outlook:
     """An outlook expecting ``covers`` covers at tables over the first hour, all still to come."""
-    return Outlook(starts=((0.0, covers),), remaining=1.0, stay=HOUR)
+    return Outlook((Expected(1, 0.0, HOUR, covers),))
 
 
 def test_declines_a_party_that_would_leave_most_of_its_table_empty_before_a_full_peak() -> None:
@@ -303,8 +308,8 @@ def test_declines_a_party_that_would_leave_most_of_its_table_empty_before_a_full
     occupancy = Occupancy(floor, taken)
     request = Request(2, 0.0, HOUR)
     outlook = crowded(covers=100)
-    assert allocate(floor, occupancy, request, Policy(), outlook=outlook) is None
-    assert not is_available(floor, occupancy, request, Policy(), outlook=outlook)
+    assert allocate(floor, occupancy, request, PROTECTING, outlook=outlook) is None
+    assert not is_available(floor, occupancy, request, PROTECTING, outlook=outlook)
 
 
 def test_seats_that_party_when_the_peak_is_not_expected_to_fill() -> None:
@@ -312,30 +317,30 @@ def test_seats_that_party_when_the_peak_is_not_expected_to_fill() -> None:
     occupancy = Occupancy(floor, [("SMALL", 0.0, HOUR)])
     request = Request(2, 0.0, HOUR)
     quiet = crowded(covers=5)
-    assert labels(allocate(floor, occupancy, request, Policy(), outlook=quiet)) == ("BIG",)
-    late = Outlook(starts=((0.0, 100.0),), remaining=0.02, stay=HOUR)
-    assert labels(allocate(floor, occupancy, request, Policy(), outlook=late)) == ("BIG",)
+    assert labels(allocate(floor, occupancy, request, PROTECTING, outlook=quiet)) == ("BIG",)
+    late = Outlook((Expected(1, 0.0, HOUR, 2.0),))
+    assert labels(allocate(floor, occupancy, request, PROTECTING, outlook=late)) == ("BIG",)
 
 
 def test_never_declines_a_party_that_fills_its_table() -> None:
     floor = Floor(venue([("BIG", "z", 8)]))
     occupancy = Occupancy(floor, [])
-    plan = allocate(floor, occupancy, Request(5, 0.0, HOUR), Policy(), outlook=crowded(1000))
+    plan = allocate(floor, occupancy, Request(5, 0.0, HOUR), PROTECTING, outlook=crowded(1000))
     assert labels(plan) == ("BIG",)
 
 
-def test_never_declines_without_an_outlook_or_with_lookahead_off() -> None:
+def test_never_declines_without_an_outlook_or_with_admission_off() -> None:
     floor = Floor(venue([("BIG", "z", 8)]))
     occupancy = Occupancy(floor, [])
     request = Request(2, 0.0, HOUR)
-    assert labels(allocate(floor, occupancy, request, Policy())) == ("BIG",)
-    off = Policy(lookahead=False)
+    assert labels(allocate(floor, occupancy, request, PROTECTING)) == ("BIG",)
+    off = Policy(admission=Admission.NONE)
     assert labels(allocate(floor, occupancy, request, off, outlook=crowded(1000))) == ("BIG",)
     assert is_available(floor, occupancy, request, off, outlook=crowded(1000))
 
 
 def test_the_outlook_counts_only_demand_overlapping_the_window() -> None:
-    outlook = Outlook(starts=((0.0, 10.0), (2 * HOUR, 20.0)), remaining=0.5, stay=HOUR)
+    outlook = Outlook((Expected(2, 0.0, HOUR, 2.5), Expected(5, 2 * HOUR, 3 * HOUR, 2.0)))
     assert outlook.covers_over(0.0, HOUR) == 5.0
     assert outlook.covers_over(0.5 * HOUR, 2.5 * HOUR) == 15.0
     assert outlook.covers_over(3 * HOUR, 4 * HOUR) == 0.0

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reserve
-from reserve.domain.allocator import Occupancy, Outlook, Policy, allocate
+from reserve.domain.allocator import Admission, Expected, Occupancy, Outlook, Policy, allocate
 from reserve.domain.availability import availability, day_occupancy, request_for
 from reserve.domain.floor import Floor
 from reserve.domain.timing import offered_time, offered_times
@@ -87,15 +87,16 @@ bookings = st.lists(
 )
 
 
+def busy_outlook(covers: float) -> Outlook:
+    """``covers`` covers still expected at each quarter hour from noon, staying 90 minutes."""
+    starts = [datetime(2026, 12, 7, 12 + q // 4, 15 * (q % 4), tzinfo=UTC) for q in range(36)]
+    return Outlook(
+        tuple(Expected(1, at.timestamp(), at.timestamp() + 5400.0, covers) for at in starts)
+    )
+
+
 outlooks = st.none() | st.builds(
-    lambda covers, remaining: Outlook(
-        starts=tuple(
-            (datetime(2026, 12, 7, 12 + q // 4, 15 * (q % 4), tzinfo=UTC).timestamp(), covers)
-            for q in range(36)
-        ),
-        remaining=remaining,
-        stay=5400.0,
-    ),
+    lambda covers, remaining: busy_outlook(covers * remaining),
     st.floats(0, 200),
     st.floats(0, 1),
 )
@@ -108,7 +109,7 @@ def test_availability_is_true_exactly_when_allocation_succeeds(
 ) -> None:
     occupancy: Occupancy = day_occupancy(FLOOR, [])
     windows: list[tuple[str, datetime, datetime]] = []
-    policy = Policy()
+    policy = Policy(admission=Admission.PROTECTION)
     for size, at in history:  # a busy day, booked one by one
         offers = {offer.local_time: offer for offer in offered_times(VENUE, MONDAY, size)}
         if at not in offers:
@@ -128,16 +129,9 @@ def test_availability_is_true_exactly_when_allocation_succeeds(
 
 
 def test_availability_declines_what_allocation_declines_before_a_crowded_peak() -> None:
-    busy_day = Outlook(
-        starts=tuple(
-            (datetime(2026, 12, 7, 12 + q // 4, 15 * (q % 4), tzinfo=UTC).timestamp(), 200.0)
-            for q in range(36)
-        ),
-        remaining=1.0,
-        stay=5400.0,
-    )
+    busy_day = busy_outlook(200.0)
     occupancy = day_occupancy(FLOOR, [])
-    policy = Policy()
+    policy = Policy(admission=Admission.PROTECTION)
     # A party of one at a two-top leaves half of it empty: protected while the day is young.
     slots = availability(
         VENUE, FLOOR, occupancy, MONDAY, 1, policy=policy, now=LONG_AGO, outlook=busy_day

@@ -8,14 +8,20 @@ The choice, in order:
    later demand needs least, counting only what the day's bookings and holds leave free;
 4. table labels, so the same inputs always give the same plan.
 
-With an ``Outlook`` (the demand still expected for the day), lookahead also protects
-peak capacity: when the covers still expected over a request's window outnumber the
-free seats by ``CROWDED``, a party that would leave much of its table empty (filling
-less than ``PROTECT_BELOW`` of the seats) is declined, since later parties will fill
-those seats better. Without an outlook nothing is ever declined while a table is free.
+Before choosing, admission (``Policy.admission``) may keep a free table for the demand
+still expected for the day:
+
+- ``limits``: booking limits (``reserve.domain.admission``) say which kinds of party are
+  still worth accepting;
+- ``protection``: with an ``Outlook``, when the covers still expected over a request's
+  window outnumber the free seats by ``CROWDED``, a party that would leave much of its
+  table empty (filling less than ``PROTECT_BELOW`` of the seats) is declined;
+- ``none``: never.
+
+Without history (no limits, no outlook) nothing is ever declined while a table is free.
 
 ``is_available`` answers "would ``allocate`` find a plan now" by walking the same
-candidates with the same free test and the same protection rule, without choosing.
+candidates with the same free test and the same admission, without choosing.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from reserve.domain.errors import SelectorTimeout
 from reserve.domain.floor import Candidate, Floor, Rule
@@ -54,25 +61,30 @@ TYPICAL_DEMAND = Demand(
 
 
 @dataclass(frozen=True, slots=True)
+class Expected:
+    """Requests still expected for one kind of party: its size and occupied window (epoch
+    seconds, the end with the buffer), and how many of them (a mean, so fractional)."""
+
+    party_size: int
+    start: float
+    end: float
+    count: float
+
+
+@dataclass(frozen=True, slots=True)
 class Outlook:
-    """The demand still expected for a day, from the venue's history.
+    """The demand still expected for a day, learned from the venue's demand records: every
+    kind of party (start and size) with the requests for it still to come."""
 
-    ``starts`` pairs a start instant (epoch seconds) with the covers usually requested for
-    it on such a day; ``remaining`` is the share of that demand still to come (1.0 long
-    before the day, falling to 0.0 as booking closes); ``stay`` is the usual time a party
-    occupies a table, in seconds.
-    """
-
-    starts: tuple[tuple[float, float], ...]
-    remaining: float
-    stay: float
+    expected: tuple[Expected, ...]
 
     def covers_over(self, start: float, end: float) -> float:
         """Covers still expected to be at tables at some point of ``[start, end)``."""
-        expected = sum(
-            covers for begins, covers in self.starts if begins < end and begins + self.stay > start
+        return sum(
+            kind.count * kind.party_size
+            for kind in self.expected
+            if kind.start < end and kind.end > start
         )
-        return self.remaining * expected
 
 
 class Admission(StrEnum):
@@ -203,25 +215,41 @@ def is_available(
     policy: Policy,
     *,
     outlook: Outlook | None = None,
+    limits: Limits | None = None,
 ) -> bool:
     """Whether ``allocate`` would find tables for ``request`` now."""
     first = next(_free(floor, occupancy, request, policy.rule), None)
     if first is None:
         return False
-    return not policy.lookahead or _admits(floor, occupancy, request, first, outlook)
+    return admits(floor, occupancy, request, first, policy, outlook, limits)
 
 
-def _admits(
+class Limits(Protocol):
+    """Booking limits: whether a kind of party (its size and window) is still worth
+    accepting (``reserve.domain.admission``)."""
+
+    def admits(self, request: Request) -> bool: ...
+
+
+def admits(
     floor: Floor,
     occupancy: Occupancy,
     request: Request,
     candidate: Candidate,
+    policy: Policy,
     outlook: Outlook | None,
+    limits: Limits | None,
 ) -> bool:
-    """Whether to seat the party at ``candidate`` rather than keep it for expected demand.
+    """Whether to seat the party at ``candidate`` rather than keep the tables for the demand
+    still expected, by the policy's ``admission``; without an outlook or limits (no
+    history), always.
 
     Every candidate of a tier has the same seats, so the first free one decides for all.
     """
+    if policy.admission is Admission.LIMITS:
+        return limits is None or limits.admits(request)
+    if policy.admission is not Admission.PROTECTION:
+        return True
     party = request.party_size
     if outlook is None or party >= PROTECT_BELOW * candidate.seats:
         return True
@@ -238,10 +266,11 @@ def allocate(
     lookahead: Lookahead | None = None,
     *,
     outlook: Outlook | None = None,
+    limits: Limits | None = None,
     clock: Timer = time.perf_counter,
 ) -> Plan | None:
-    """The tables to seat ``request`` at, or None when nothing is free (or, with an
-    ``outlook`` and ``policy.lookahead``, when the seats are protected for later demand).
+    """The tables to seat ``request`` at, or None when nothing is free (or when the
+    policy's admission keeps the tables for the demand still expected: see ``admits``).
 
     ``lookahead`` (built once per floor, rule and demand) breaks ties between candidates
     of equal waste and size; without it, or with ``policy.lookahead`` off, labels do.
@@ -253,8 +282,8 @@ def allocate(
         # Out of time: an error when told to fail hard, and with nothing found so far
         # there is no best plan to fall back on either.
         raise SelectorTimeout(f"the table search took longer than {policy.selector_timeout_ms} ms")
-    if tier and policy.lookahead and not _admits(floor, occupancy, request, tier[0], outlook):
-        tier = []  # protected for the demand still expected
+    if tier and not admits(floor, occupancy, request, tier[0], policy, outlook, limits):
+        tier = []  # kept for the demand still expected
     chosen = tier[0] if tier else None
     if policy.lookahead and lookahead is not None and len(tier) > 1 and not search.timed_out:
         chosen = search.least_costly(tier, lookahead)

@@ -109,7 +109,13 @@ class VenueInUse(Conflict):
 
 
 class NoAvailability(Conflict):
-    pass
+    """``reason`` says why, for the demand record: ``full`` (no table is free, nor can one
+    be freed by moving bookings), ``paced`` (the venue's covers per start are taken), or
+    ``declined`` (a table is free, but kept for the demand still expected)."""
+
+    def __init__(self, detail: str, *, reason: str = "full") -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 class InvalidTransition(Conflict):
