@@ -140,6 +140,14 @@ class Occupancy:
             if index is not None:  # an inactive table cannot be chosen anyway
                 taken.append((start, end, 1 << index))
         self._taken = taken
+        self._floor = floor
+
+    def with_windows(self, windows: Iterable[tuple[str, float, float]]) -> Occupancy:
+        """This occupancy and ``windows`` too (a new occupancy; this one is unchanged)."""
+        more = Occupancy(self._floor, windows)
+        joined = Occupancy(self._floor, ())
+        joined._taken = self._taken + more._taken
+        return joined
 
     def busy(self, start: float, end: float) -> int:
         """The tables (as a bitmask) with a window overlapping ``[start, end)``."""
