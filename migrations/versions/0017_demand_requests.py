@@ -1,6 +1,7 @@
 """Demand records: every booking request a venue receives, whatever its answer, with its
 service date, weekday, local time asked, party size and outcome. Turned-away requests are
 the demand a forecast built from bookings never sees; the learned outlook reads them.
+``reserve_prune_demand`` deletes those received before a given instant, for every restaurant.
 
 Revision ID: 0017
 Revises: 0016
@@ -53,9 +54,24 @@ CREATE POLICY tenant_isolation ON demand_requests
     USING (restaurant_id = reserve_current_restaurant())
     WITH CHECK (restaurant_id = reserve_current_restaurant());
 GRANT SELECT, INSERT, UPDATE, DELETE ON demand_requests TO reserve_app;
+
+-- Retention, beside reserve_prune: the server prunes as reserve_app, unscoped, so row-level
+-- security would show it no row; the delete runs as the owner, and only this one.
+CREATE FUNCTION reserve_prune_demand(p_received_before timestamptz)
+    RETURNS bigint
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public
+    AS $$
+        WITH pruned AS (
+            DELETE FROM demand_requests WHERE received_at < p_received_before RETURNING 1
+        )
+        SELECT count(*) FROM pruned
+    $$;
+REVOKE ALL ON FUNCTION reserve_prune_demand(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION reserve_prune_demand(timestamptz) TO reserve_app;
 """
 
 DOWNGRADE = """
+DROP FUNCTION reserve_prune_demand(timestamptz);
 DROP TABLE demand_requests;
 """
 

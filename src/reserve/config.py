@@ -10,6 +10,8 @@ Settings (all prefixed ``RESERVE_``):
     RESERVE_PENDING_RETRY_SECONDS  how often the background allocator retries pending bookings
     RESERVE_PRUNE_SECONDS     how often the server prunes old confirmation results and expired holds
                               (and how long integrity lets an expired hold wait for it)
+    RESERVE_DEMAND_RETENTION_DAYS  how many days demand records are kept (default 400: a year
+                              of the same weekday, for the learned outlook)
     RESERVE_INTEGRITY_SECONDS how often the server runs the integrity report (one worker at a
                               time) and exports its violations as metrics
     RESERVE_LOG_FORMAT        auto | json | text: one JSON object a line, or text for people
@@ -45,6 +47,7 @@ from reserve.domain.errors import ConfigurationError, InvalidFlag
 from reserve.domain.floor import AdjacencyMode, Rule
 
 PLACEHOLDER_SECRET = "change-me"
+DEMAND_RETENTION_DAYS = 400
 
 
 class Environment(StrEnum):
@@ -64,6 +67,7 @@ class Settings(BaseSettings):
     public_rate_limit: int = Field(default=120, ge=1)
     pending_retry_seconds: float = Field(default=30.0, gt=0)
     prune_seconds: float = Field(default=60.0, gt=0)
+    demand_retention_days: int = Field(default=DEMAND_RETENTION_DAYS, ge=1, le=36_500)
     integrity_seconds: float = Field(default=300.0, gt=0)
     log_format: Literal["auto", "json", "text"] = "auto"
     app_password: SecretStr | None = None

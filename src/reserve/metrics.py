@@ -154,7 +154,8 @@ POOL_TIMEOUTS = Counter(
 
 PRUNE_DELETED = Counter(
     "reserve_prune_deleted_total",
-    "Rows the retention pruner deleted: confirmation results past 30 days, expired holds.",
+    "Rows the retention pruner deleted: confirmation results past 30 days, expired holds, "
+    "demand records past RESERVE_DEMAND_RETENTION_DAYS.",
     ["kind"],
 )
 PRUNE_LAST_SUCCESS = Gauge(
@@ -196,7 +197,7 @@ for _kind in CONFLICT_KINDS:
     CONFLICTS.labels(_kind)
 for _event in HOLD_EVENTS:
     HOLDS.labels(_event)
-for _kind in ("confirmation_results", "holds"):
+for _kind in ("confirmation_results", "holds", "demand"):
     PRUNE_DELETED.labels(_kind)
 for _state in ("in_use", "idle"):
     POOL_CONNECTIONS.labels(_state)

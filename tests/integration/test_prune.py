@@ -1,5 +1,6 @@
-"""Retention: confirmation results older than 30 days and expired holds go, the rest stays;
-by ``reserve prune``, and by the server every ``RESERVE_PRUNE_SECONDS``."""
+"""Retention: confirmation results older than 30 days, expired holds and demand records
+older than ``RESERVE_DEMAND_RETENTION_DAYS`` go, the rest stays; by ``reserve prune``, and by
+the server every ``RESERVE_PRUNE_SECONDS``."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from reserve.cli import integrity as integrity_cli
 from reserve.cli import main as cli_main
 from reserve.cli import prune as prune_cli
 from reserve.config import Settings
+from reserve.db import demand
 from reserve.db.database import Connection, Database, OperatorDatabase
 from reserve.db.venues import save_venue
 from reserve.domain.booking import Guest
+from reserve.domain.demand import Outcome
 from reserve.services.authorisation import Caller
 from reserve.services.booking import BookingRequest, record_key
 from reserve.services.booking import book as make_booking
@@ -160,6 +163,42 @@ def test_nothing_to_prune_removes_nothing(operator: OperatorDatabase, database: 
     assert prune(operator, NOW) == PruneResult(0, 0)
 
 
+def record_demand(database: Database, received_at: datetime) -> None:
+    with database.transaction() as conn:
+        state = VenueStates().scoped(conn, "white-horse")
+        demand.record(
+            conn,
+            state.restaurant_id,
+            received_at=received_at,
+            service_date=received_at.date(),
+            local_time=time(19),
+            party_size=2,
+            kind="booking",
+            source="web",
+            outcome=Outcome.FULL,
+        )
+
+
+def demand_received(admin: Connection) -> list[datetime]:
+    rows = admin.execute("SELECT received_at FROM demand_requests ORDER BY received_at")
+    return [row["received_at"] for row in rows]
+
+
+def test_demand_records_go_once_older_than_their_retention(
+    database: Database, admin: Connection, operator: OperatorDatabase
+) -> None:
+    kept = [NOW - timedelta(days=400), NOW - timedelta(days=399), NOW - timedelta(days=1)]
+    for received_at in [NOW - timedelta(days=401), *kept]:
+        record_demand(database, received_at)
+
+    # By default, for 400 days: a year of the same weekday. Nothing else is touched.
+    assert prune(database, NOW) == PruneResult(0, 0, demand_deleted=1)
+    assert demand_received(admin) == kept
+
+    assert prune(operator, NOW, demand_retention=timedelta(days=2)).demand_deleted == 2
+    assert demand_received(admin) == kept[2:]
+
+
 # --- the command ---------------------------------------------------------------------------
 
 
@@ -189,7 +228,8 @@ def test_the_command_says_what_it_removed(
 
     assert result.code == 0, result.err
     assert result.out.strip() == (
-        "removed 1 confirmation results older than 30 days and 1 expired holds"
+        "removed 1 confirmation results older than 30 days, 1 expired holds and 0 demand "
+        "records older than 400 days"
     )
     assert keys(admin) == {"recent", "new"}
     assert holds(admin) == {live}
@@ -197,8 +237,23 @@ def test_the_command_says_what_it_removed(
     again = reserve("prune", "--retention-days", "0")
 
     assert again.code == 0, again.err
-    assert "removed 2 confirmation results older than 0 days and 0 expired holds" in again.out
+    assert "removed 2 confirmation results older than 0 days, 0 expired holds" in again.out
     assert keys(admin) == set()
+
+
+def test_the_command_keeps_demand_records_as_long_as_the_setting_says(
+    reserve: Cli, env: pytest.MonkeyPatch, database: Database, admin: Connection
+) -> None:
+    now = datetime.now(UTC)
+    record_demand(database, now - timedelta(days=31))
+    record_demand(database, now - timedelta(days=29))
+    env.setenv("RESERVE_DEMAND_RETENTION_DAYS", "30")
+
+    result = reserve("prune")
+
+    assert result.code == 0, result.err
+    assert "and 1 demand records older than 30 days" in result.out
+    assert len(demand_received(admin)) == 1
 
 
 def test_a_negative_retention_is_refused(reserve: Cli, database_url: str) -> None:
@@ -215,9 +270,17 @@ def test_the_server_prunes_in_the_background(
     database_url: str, admin: Connection, stocked: tuple[UUID, UUID]
 ) -> None:
     expired, live = stocked
-    settings = Settings(database_url=database_url, env="test", prune_seconds=0.05)
+    settings = Settings(
+        database_url=database_url, env="test", prune_seconds=0.05, demand_retention_days=10
+    )
     database = Database(database_url, min_size=1, max_size=2)
     context = Context(database, VenueStates(), SECRET, clock=lambda: NOW + timedelta(minutes=30))
+    # The three bookings and two holds were recorded as demand at NOW; the holds' records
+    # are made older than the ten days kept.
+    admin.execute(
+        "UPDATE demand_requests SET received_at = %s WHERE kind = 'hold'",
+        (NOW - timedelta(days=11),),
+    )
     app = create_app(settings, database, context)
 
     with TestClient(app):
@@ -227,3 +290,4 @@ def test_the_server_prunes_in_the_background(
 
     assert holds(admin) == {live}
     assert keys(admin) == {"recent", "new"}
+    assert demand_received(admin) == [NOW] * 3

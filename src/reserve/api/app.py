@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -49,9 +50,9 @@ def create_app(
     ``context`` is what the use cases are given (by default over ``database``).
 
     ``background`` runs the allocator that keeps retrying pending bookings, the pruner that
-    removes old confirmation results and expired holds, and the scheduled integrity pass
-    (``reserve.api.background``). The listener behind the host stand's live updates, and the
-    pool's figures for the metrics, run either way.
+    removes old confirmation results, expired holds and old demand records, and the scheduled
+    integrity pass (``reserve.api.background``). The listener behind the host stand's live
+    updates, and the pool's figures for the metrics, run either way.
     """
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
@@ -121,6 +122,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             pending_seconds=settings.pending_retry_seconds,
             prune_seconds=settings.prune_seconds,
             integrity_seconds=settings.integrity_seconds,
+            demand_retention=timedelta(days=settings.demand_retention_days),
         )
         loops.start()
     try:

@@ -1,8 +1,8 @@
 """What a server process does besides answering requests, each on its own schedule:
 
 - retry pending bookings (every ``RESERVE_PENDING_RETRY_SECONDS``);
-- prune confirmation results past the retention and expired holds
-  (every ``RESERVE_PRUNE_SECONDS``);
+- prune confirmation results past the retention, expired holds and demand records past
+  ``RESERVE_DEMAND_RETENTION_DAYS`` (every ``RESERVE_PRUNE_SECONDS``);
 - run the integrity report (every ``RESERVE_INTEGRITY_SECONDS``), one worker at a time, and
   export what it found (``reserve.services.observation``);
 - copy the request pool's figures into the metrics every second.
@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from anyio import to_thread
 
@@ -27,7 +28,7 @@ from reserve.domain.errors import DatabaseUnavailable
 from reserve.services.context import Context
 from reserve.services.observation import IntegrityTurn, run_integrity_pass
 from reserve.services.pending import retry_pending
-from reserve.services.prune import prune
+from reserve.services.prune import DEMAND_RETENTION, RESULTS_RETENTION, prune
 
 log = logging.getLogger("reserve.api")
 
@@ -46,11 +47,12 @@ class Background:
         pending_seconds: float,
         prune_seconds: float,
         integrity_seconds: float,
+        demand_retention: timedelta = DEMAND_RETENTION,
     ) -> None:
         self._turn = IntegrityTurn(database.url)
         self._rounds: list[tuple[float, str, Callable[[], Awaitable[None]]]] = [
             (pending_seconds, "retrying pending bookings", _retry(context)),
-            (prune_seconds, "pruning", _prune(context)),
+            (prune_seconds, "pruning", _prune(context, demand_retention)),
             # An expired hold is a fault once the pruner has had its chance at it.
             (
                 integrity_seconds,
@@ -97,19 +99,23 @@ def _retry(context: Context) -> Callable[[], Awaitable[None]]:
     return round_
 
 
-def _prune(context: Context) -> Callable[[], Awaitable[None]]:
+def _prune(context: Context, demand_retention: timedelta) -> Callable[[], Awaitable[None]]:
     async def round_() -> None:
-        pruned = await asyncio.to_thread(prune, context.database, context.clock())
+        pruned = await asyncio.to_thread(
+            prune, context.database, context.clock(), RESULTS_RETENTION, demand_retention
+        )
         metrics.PRUNE_LAST_SUCCESS.set(time.time())
         metrics.PRUNE_DELETED.labels("confirmation_results").inc(pruned.results_deleted)
         metrics.PRUNE_DELETED.labels("holds").inc(pruned.holds_deleted)
+        metrics.PRUNE_DELETED.labels("demand").inc(pruned.demand_deleted)
         if pruned.holds_deleted:
             metrics.HOLDS.labels("expired").inc(pruned.holds_deleted)
-        if pruned.results_deleted or pruned.holds_deleted:
+        if pruned.results_deleted or pruned.holds_deleted or pruned.demand_deleted:
             log.info(
-                "pruned %d confirmation results and %d expired holds",
+                "pruned %d confirmation results, %d expired holds and %d demand records",
                 pruned.results_deleted,
                 pruned.holds_deleted,
+                pruned.demand_deleted,
             )
 
     return round_

@@ -1,5 +1,5 @@
-"""Retention in the database: old idempotency records and expired holds, every restaurant
-at once."""
+"""Retention in the database: old idempotency records, expired holds and old demand records,
+every restaurant at once."""
 
 from __future__ import annotations
 
@@ -20,3 +20,14 @@ def prune(conn: Connection, now: datetime, results_before: datetime) -> tuple[in
     ).fetchone()
     assert row is not None  # the function always returns one row
     return int(row["results_deleted"]), int(row["holds_deleted"])
+
+
+def prune_demand(conn: Connection, received_before: datetime) -> int:
+    """Delete the demand records received before ``received_before``: how many.
+
+    Like ``prune``, on any connection, through ``reserve_prune_demand``."""
+    row = conn.execute(
+        "SELECT reserve_prune_demand(%s) AS demand_deleted", (received_before,)
+    ).fetchone()
+    assert row is not None  # the function always returns one row
+    return int(row["demand_deleted"])

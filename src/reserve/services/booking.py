@@ -2,8 +2,12 @@
 per idempotency key.
 
 One transaction in four round trips (pipeline mode): the venue; the key's claim and any
-earlier result; the day's lock and occupancy; the booking, its tables, its history and
-its idempotency record, sent with the commit.
+earlier result; the day's lock and occupancy; the booking, its tables, its history, its
+idempotency record and its demand record, sent with the commit.
+
+Every request is recorded as demand once, whatever its answer (``reserve.services.demand``):
+a booking confirming a hold is not a request of its own (placing the hold was), and a replay
+repeats an answer already recorded.
 """
 
 from __future__ import annotations
@@ -16,17 +20,21 @@ from uuid import UUID, uuid4
 
 from reserve import metrics
 from reserve.db import bookings as store
+from reserve.db import demand as demand_records
 from reserve.db import holds, idempotency
 from reserve.db.database import Connection
 from reserve.domain.booking import Booking, Guest, Source, Status, new_reference
+from reserve.domain.demand import NOT_OFFERED, Outcome
 from reserve.domain.errors import (
     Forbidden,
     HoldExpired,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     NoAvailability,
+    ReserveError,
     SelectorTimeout,
 )
+from reserve.services import demand
 from reserve.services.authorisation import Caller
 from reserve.services.context import Context
 from reserve.services.holds import take_hold
@@ -84,12 +92,18 @@ def book(
         idempotency.store_result(
             conn, state.restaurant_id, key, fingerprint, booked.booking, made_by
         )
+        if request.hold_id is None:
+            _record(ctx, conn, state, request, booked.booking)
         return booked
 
     try:
         booked = ctx.database.run(work, pipeline=True)
-    except NoAvailability:
+    except NoAvailability as refusal:
         metrics.BOOKINGS.labels("no-availability").inc()
+        _record_refusal(ctx, slug, request, caller, refusal)
+        raise
+    except NOT_OFFERED as refusal:
+        _record_refusal(ctx, slug, request, caller, refusal)
         raise
     except HoldExpired:
         metrics.BOOKINGS.labels("hold-expired").inc()
@@ -100,6 +114,48 @@ def book(
         metrics.BOOKINGS.labels(booked.booking.status).inc()
         metrics.RESULTS_STORED.inc()
     return booked
+
+
+def _record(
+    ctx: Context, conn: Connection, state: VenueState, request: BookingRequest, booking: Booking
+) -> None:
+    demand_records.record(
+        conn,
+        state.restaurant_id,
+        received_at=ctx.clock(),
+        service_date=request.day,
+        local_time=request.local_time,
+        party_size=request.party_size,
+        kind="booking",
+        source=booking.source,
+        outcome=Outcome.PENDING if booking.status is Status.PENDING else Outcome.CONFIRMED,
+        booking_id=booking.id,
+    )
+
+
+def _record_refusal(
+    ctx: Context, slug: str, request: BookingRequest, caller: Caller, refusal: ReserveError
+) -> None:
+    if request.hold_id is not None:
+        return  # placing the hold was the request, and was recorded
+    demand.record_refusal(
+        ctx,
+        slug,
+        refusal,
+        kind="booking",
+        day=request.day,
+        local_time=request.local_time,
+        party_size=request.party_size,
+        source=lambda state: _source(request, caller, state),
+    )
+
+
+def _source(request: BookingRequest, caller: Caller, state: VenueState) -> Source:
+    """Where a booking comes from: as asked, or by default the web for guests and staff for
+    the restaurant's own."""
+    if request.source is not None:
+        return request.source
+    return Source.STAFF if caller.is_staff_of(state.restaurant_id) else Source.WEB
 
 
 def _book(
@@ -140,7 +196,7 @@ def _book(
         zone=request.zone,
         guest=request.guest,
         notes=request.notes,
-        source=request.source or (Source.WEB if public else Source.STAFF),
+        source=_source(request, caller, state),
         created_at=now,
         updated_at=now,
         pending_reason=pending_reason,

@@ -1,6 +1,6 @@
 """What every booking use case is given: where its unit of work comes from, the venues
-this process knows, the secret behind manage tokens, the clock, and how a venue's day is
-serialised.
+this process knows, the secret behind manage tokens, the clock, how a venue's day is
+serialised, and the forecasts of demand learned so far.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from uuid import UUID
 
 from reserve.db import allocations
 from reserve.db.database import Connection, Transactions
+from reserve.services.forecasts import Forecasts
 from reserve.services.venue_state import VenueStates
 
 Now = Callable[[], datetime]
@@ -54,3 +55,4 @@ class Context:
     secret: str
     clock: Now = utc_now
     day_lock: DayLock = field(default_factory=AdvisoryDayLock)
+    forecasts: Forecasts = field(default_factory=Forecasts)

@@ -7,6 +7,9 @@ them and purges a venue's whenever it allocates.
 
 The hold's id is a random UUID and is the guest's capability: whoever has it may read,
 extend and release the hold, as whoever placed it could.
+
+Placing a hold is the first step of a guest's booking, so it is the request recorded as
+demand (``reserve.services.demand``), held or refused; confirming the hold is not another.
 """
 
 from __future__ import annotations
@@ -17,10 +20,20 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from reserve import metrics
+from reserve.db import demand as demand_records
 from reserve.db import holds as store
 from reserve.db.database import Connection, scope_to_restaurant
-from reserve.domain.errors import HoldExpired, HoldExtensionLimit, InvalidRequest, NotFound
+from reserve.domain.booking import Source
+from reserve.domain.demand import NOT_OFFERED, Outcome
+from reserve.domain.errors import (
+    HoldExpired,
+    HoldExtensionLimit,
+    InvalidRequest,
+    NoAvailability,
+    NotFound,
+)
 from reserve.domain.limits import MAX_HOLD_EXTENSIONS
+from reserve.services import demand
 from reserve.services.context import Context
 from reserve.services.seating import (
     Slot,
@@ -89,6 +102,17 @@ def place_hold(
             expires_at=expires_at,
         )
         seat(conn, state, plan.tables, slot, hold_id, owner="hold")
+        demand_records.record(
+            conn,
+            state.restaurant_id,
+            received_at=ctx.clock(),
+            service_date=day,
+            local_time=local_time,
+            party_size=party_size,
+            kind="hold",
+            source=Source.WEB,
+            outcome=Outcome.HELD,
+        )
         metrics.HOLDS.labels("placed").inc()
         return Hold(
             hold_id,
@@ -99,7 +123,20 @@ def place_hold(
             MAX_HOLD_EXTENSIONS,
         )
 
-    return ctx.database.run(work)
+    try:
+        return ctx.database.run(work)
+    except (NoAvailability, *NOT_OFFERED) as refusal:
+        demand.record_refusal(
+            ctx,
+            slug,
+            refusal,
+            kind="hold",
+            day=day,
+            local_time=local_time,
+            party_size=party_size,
+            source=lambda state: Source.WEB,
+        )
+        raise
 
 
 def extend_hold(ctx: Context, hold_id: UUID) -> Hold:
