@@ -142,6 +142,7 @@ def test_every_action_needs_the_forms_token_and_a_session(
         (page_of(booking) + "/tables", {"table": booking["tables"][0]}),
         (page_of(booking) + "/change", {"party": "3", "date": "2026-12-07", "time": "20:00"}),
         (page_of(booking) + "/status", {"status": "cancelled"}),
+        (page_of(booking) + "/unpin", {}),
     ]
     sign_in(api, key_of(staff))
     for action, data in actions:

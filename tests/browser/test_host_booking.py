@@ -1,6 +1,7 @@
 """A host runs bookings from the day page and a booking's own page: seats and completes a
 party (its tables stay on record), is refused a no-show before its time, moves a booking
-by clicking it and then free tables, approves a pending party at the allocator's tables,
+by clicking it and then free tables (which pins them, the move in its history, until the
+host unpins them), approves a pending party at the allocator's tables,
 and changes a booking's time; the stand refuses a form without its token, sends an
 expired session back to sign-in and shows nothing of another venue."""
 
@@ -132,6 +133,37 @@ def test_a_host_moves_a_booking_by_clicking_it_then_a_free_table(host: Any, site
     host.get_by_role("link", name=f"Back to {ON_MONDAY}").click()
     expect(timeline_row(host, target)).to_contain_text("Ada Lovelace")
     expect(timeline_row(host, before)).not_to_contain_text("Ada Lovelace")
+
+
+def test_tables_a_host_chose_are_shown_pinned_with_the_move_in_the_history_until_unpinned(
+    host: Any, site: Site
+) -> None:
+    made = booked(site, 2, name="Ada Lovelace")
+    host.goto(site.at(f"/host/r/white-horse/bookings/{made.id}"))
+    before = host.get_by_role("checkbox", checked=True).get_attribute("value")
+    assert before
+    target = _free_like(host, before)
+    _table_box(host, before).uncheck()
+    _table_box(host, target).check()
+    host.get_by_role("button", name="Seat at the ticked tables").click()
+
+    expect(notice(host, "moved to its new tables")).to_be_visible()
+    tables = host.get_by_role("definition").filter(has_text=target)
+    expect(tables).to_contain_text("pinned (chosen by staff")
+    history = host.get_by_role("region", name="History").get_by_role("listitem")
+    expect(history).to_have_count(2)
+    expect(history.nth(1)).to_contain_text(f"moved from {before} to {target}, by staff (key ")
+    assert_accessible(host, "a booking with pinned tables")
+    host.get_by_role("link", name=f"Back to {ON_MONDAY}").click()
+    expect(row(host, "Ada Lovelace").get_by_role("cell").nth(3)).to_have_text(f"{target} pinned")
+
+    host.get_by_role("link", name="Ada Lovelace").first.click()
+    host.get_by_role("button", name="Unpin tables").click()
+
+    expect(notice(host, "its tables are no longer pinned")).to_be_visible()
+    expect(host.get_by_role("definition").filter(has_text=target)).not_to_contain_text("pinned")
+    expect(host.get_by_role("button", name="Unpin tables")).to_have_count(0)
+    expect(history).to_have_count(2)
 
 
 def test_tables_that_cannot_seat_the_party_are_refused_beside_the_choice(

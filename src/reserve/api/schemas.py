@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from reserve.domain.availability import SlotAvailability
-from reserve.domain.booking import Booking, Source, Status, Transition
+from reserve.domain.booking import Booking, HistoryEntry, Source, Status, TableMove, Transition
 from reserve.domain.venue import Venue
 from reserve.domain.waitlist import WaitlistEntry
 from reserve.services.blocks import Block
@@ -260,6 +260,20 @@ class BookingOut(BaseModel):
         )
 
 
+class StaffBookingOut(BookingOut):
+    """A booking as its restaurant's staff see it: with whether its tables are pinned."""
+
+    tables_pinned: bool = Field(
+        description="Staff chose the tables by hand: pooling never moves them (until unpinned, "
+        "or a change of time or party seats the booking anew)."
+    )
+
+    @classmethod
+    def of(cls, booking: Booking, manage_token: str | None = None) -> StaffBookingOut:
+        shared = BookingOut.of(booking, manage_token).model_dump()
+        return cls(**shared, tables_pinned=booking.tables_pinned)
+
+
 class BookingPatch(Strict):
     """What to change: a new size, date or time seats the booking anew; the notes and the
     guest's details change as they are."""
@@ -298,7 +312,7 @@ class TransitionOut(BaseModel):
     at: Instant
 
     @classmethod
-    def of(cls, transition: Transition) -> TransitionOut:
+    def of(cls, transition: Transition) -> Self:
         return cls(
             from_status=transition.from_status,
             to=transition.to_status,
@@ -307,9 +321,52 @@ class TransitionOut(BaseModel):
         )
 
 
+class StatusEntryOut(TransitionOut):
+    """A change of status in a booking's history."""
+
+    kind: Literal["status"] = "status"
+
+
+class MoveEntryOut(BaseModel):
+    """A move of a booking's tables in its history: from which to which (labels, sorted),
+    by whom (``allocator`` when pooling moved them), when."""
+
+    kind: Literal["tables"] = "tables"
+    from_tables: list[str]
+    to_tables: list[str]
+    actor: str
+    at: Instant
+
+    @classmethod
+    def of(cls, move: TableMove) -> MoveEntryOut:
+        return cls(
+            from_tables=list(move.from_tables),
+            to_tables=list(move.to_tables),
+            actor=move.actor,
+            at=move.at.isoformat(),
+        )
+
+
+HistoryEntryOut = Annotated[StatusEntryOut | MoveEntryOut, Field(discriminator="kind")]
+
+
 class HistoryOut(BaseModel):
     booking_id: UUID
-    transitions: list[TransitionOut]
+    transitions: list[TransitionOut] = Field(description="The changes of status, in time order.")
+    entries: list[HistoryEntryOut] = Field(
+        description="The changes of status and the moves of its tables, in time order."
+    )
+
+    @classmethod
+    def of(cls, booking_id: UUID, history: list[HistoryEntry]) -> HistoryOut:
+        return cls(
+            booking_id=booking_id,
+            transitions=[TransitionOut.of(e) for e in history if isinstance(e, Transition)],
+            entries=[
+                MoveEntryOut.of(entry) if isinstance(entry, TableMove) else StatusEntryOut.of(entry)
+                for entry in history
+            ],
+        )
 
 
 class TakenOut(BaseModel):
@@ -408,7 +465,7 @@ class AvailabilityOut(BaseModel):
 
 class DayBookingsOut(BaseModel):
     date: dt.date
-    bookings: list[BookingOut]
+    bookings: list[StaffBookingOut]
 
 
 class BlockOut(BaseModel):

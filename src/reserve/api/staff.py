@@ -15,16 +15,15 @@ from reserve.api.openapi import ANY_CALL, problems
 from reserve.api.schemas import (
     BlockIn,
     BlockOut,
-    BookingOut,
     DayBlocksOut,
     DayBookingsOut,
     HistoryOut,
     RestaurantOut,
     SeatIn,
+    StaffBookingOut,
     StatusIn,
     TableChoicesOut,
     TablesIn,
-    TransitionOut,
     WaitlistEntryOut,
     WaitlistIn,
     WaitlistOut,
@@ -49,24 +48,32 @@ def day_bookings(
 ) -> DayBookingsOut:
     """The day's bookings, optionally of some statuses only."""
     found = floor.bookings_of_day(ctx, slug, date, status, caller)
-    return DayBookingsOut(date=date, bookings=[BookingOut.of(booking) for booking in found])
+    return DayBookingsOut(date=date, bookings=[StaffBookingOut.of(booking) for booking in found])
 
 
 @router.post("/bookings/{booking_id}/status", responses=problems(*ANY_CALL, 404, 409))
 def change_status(
     booking_id: UUID, body: StatusIn, ctx: ContextDep, caller: CallerDep
-) -> BookingOut:
+) -> StaffBookingOut:
     """Move a booking along its lifecycle (seated, completed, no_show...)."""
-    return BookingOut.of(changes.set_status(ctx, booking_id, body.status, caller))
+    return StaffBookingOut.of(changes.set_status(ctx, booking_id, body.status, caller))
 
 
 @router.put("/bookings/{booking_id}/tables", responses=problems(*ANY_CALL, 404, 409))
 def change_tables(
     booking_id: UUID, body: TablesIn, ctx: ContextDep, caller: CallerDep
-) -> BookingOut:
-    """Seat the booking at other tables, checked as the allocator checks its own; a pending
-    booking seated so is approved (confirmed at those tables)."""
-    return BookingOut.of(floor.reassign(ctx, booking_id, body.tables, caller))
+) -> StaffBookingOut:
+    """Seat the booking at other tables, checked as the allocator checks its own, and pin
+    them (pooling leaves them where they are); a move goes in the booking's history. A
+    pending booking seated so is approved (confirmed at those tables)."""
+    return StaffBookingOut.of(floor.reassign(ctx, booking_id, body.tables, caller))
+
+
+@router.post("/bookings/{booking_id}/tables/unpin", responses=problems(*ANY_CALL, 404))
+def unpin_tables(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> StaffBookingOut:
+    """Unpin the booking's tables: pooling may move them again until the party is seated.
+    Unpinning again changes nothing."""
+    return StaffBookingOut.of(floor.unpin(ctx, booking_id, caller))
 
 
 @router.get("/bookings/{booking_id}/tables", responses=problems(*ANY_CALL, 404))
@@ -79,17 +86,16 @@ def table_choices(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> Table
 
 @router.get("/bookings/{booking_id}/history", responses=problems(*ANY_CALL, 404))
 def booking_history(booking_id: UUID, ctx: ContextDep, caller: CallerDep) -> HistoryOut:
-    """Every status the booking has had, in time order: from, to, who, when."""
-    transitions = history.booking_history(ctx, booking_id, caller)
-    return HistoryOut(
-        booking_id=booking_id, transitions=[TransitionOut.of(step) for step in transitions]
-    )
+    """Every status the booking has had (``transitions``: from, to, who, when), and with
+    them every move of its tables (``entries``: from which tables to which, who, when), in
+    time order."""
+    return HistoryOut.of(booking_id, history.booking_history(ctx, booking_id, caller))
 
 
 @router.post(
     "/restaurants/{slug}/walk-ins", status_code=201, responses=problems(*ANY_CALL, 404, 409)
 )
-def seat_walk_in(slug: str, body: WalkInIn, ctx: ContextDep, caller: CallerDep) -> BookingOut:
+def seat_walk_in(slug: str, body: WalkInIn, ctx: ContextDep, caller: CallerDep) -> StaffBookingOut:
     """Seat a party now, for its turn time cut at closing: on ``tables`` (checked as the
     allocator checks its own) or where the allocator would seat it. 409 ``no-availability``
     when no table is free; 422 ``outside-service-hours`` when the venue is not open now or
@@ -97,7 +103,7 @@ def seat_walk_in(slug: str, body: WalkInIn, ctx: ContextDep, caller: CallerDep) 
     booking = walk_ins.seat_walk_in(
         ctx, slug, body.party_size, caller, tables=body.tables, name=body.name, phone=body.phone
     )
-    return BookingOut.of(booking)
+    return StaffBookingOut.of(booking)
 
 
 @router.get("/restaurants/{slug}/timeline", responses=problems(*ANY_CALL, 404))
@@ -174,13 +180,13 @@ def join_waitlist(
 @router.post("/waitlist/{entry_id}/seat", responses=problems(*ANY_CALL, 404, 409))
 def seat_from_waitlist(
     entry_id: UUID, ctx: ContextDep, caller: CallerDep, body: SeatIn | None = None
-) -> BookingOut:
+) -> StaffBookingOut:
     """Seat the waiting party now, as a walk-in under its name: on ``tables`` or where the
     allocator would seat it. 409 ``no-availability`` when nothing is free (the party keeps
     waiting), ``invalid-transition`` when it was already seated or removed; 422
     ``outside-service-hours`` when the venue is not open now."""
     tables = None if body is None else body.tables
-    return BookingOut.of(waitlist.seat(ctx, entry_id, caller, tables))
+    return StaffBookingOut.of(waitlist.seat(ctx, entry_id, caller, tables))
 
 
 @router.delete("/waitlist/{entry_id}", status_code=204, responses=problems(*ANY_CALL, 404, 409))

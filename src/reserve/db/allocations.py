@@ -15,6 +15,7 @@ from psycopg import Cursor
 from psycopg.types.range import Range
 
 from reserve.db.database import Connection
+from reserve.domain.pooling import Placed
 
 # A table taken from ``start`` to ``end`` (its label first).
 Taken = tuple[str, datetime, datetime]
@@ -85,6 +86,134 @@ def purge_and_read(
     purged = _delete_expired_holds(conn, restaurant_id, now)
     taken = occupied(conn, restaurant_id, start, end, now)
     return purged.rowcount, taken
+
+
+# The day read for pooling: every allocation OCCUPIED reads, and for each whether it may
+# move: a confirmed booking of the service date, its tables not pinned, starting after
+# movable_after. A booking of another service date keeps its tables: the lock held is that
+# date's, not its own.
+POOLED = """
+    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends, a.booking_id,
+           b.party_size, z.key AS zone,
+           coalesce(b.status = 'confirmed' AND NOT b.tables_pinned
+                    AND b.start_at > %(movable_after)s AND a.service_date = %(day)s,
+                    false) AS movable
+      FROM allocations a
+      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+      LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
+      LEFT JOIN zones z ON z.restaurant_id = b.restaurant_id AND z.id = b.zone_id
+     WHERE a.restaurant_id = %(r)s
+       AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
+       AND a.occupied && tstzrange(%(start)s, %(end)s)
+       AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+"""
+
+
+def pooled_day(
+    conn: Connection,
+    restaurant_id: UUID,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    movable_after: datetime,
+    *,
+    service_date: date | None = None,
+    purge: bool = True,
+) -> tuple[int, list[Taken], list[Placed]]:
+    """Delete expired holds, then read the occupancy of ``[start, end)`` split in two: what
+    stays where it is, and the bookings whose tables pooling may move. Returns how many
+    holds were purged, the fixed windows (as ``occupied`` gives them) and the movable
+    bookings; together they are every window ``occupied`` reads.
+
+    Movable: a confirmed booking of ``service_date`` (by default the date ``start`` falls
+    on, as ``seating.day_span`` gives it: the venue's midnight beginning the day) whose
+    tables staff did not pin and which starts after ``movable_after``. Fixed: everything
+    else (holds, blocks, seated or pinned bookings, those starting at or before
+    ``movable_after``, those of another service date).
+
+    Two statements, sent together in pipeline mode, as in ``purge_and_read``; without
+    ``purge`` (a read that takes no lock), only the read, expired holds left out of it."""
+    purged = _delete_expired_holds(conn, restaurant_id, now) if purge else None
+    rows = conn.execute(
+        POOLED,
+        {
+            **_between(restaurant_id, start, end, now),
+            "movable_after": movable_after,
+            "day": start.date() if service_date is None else service_date,
+        },
+    ).fetchall()
+    fixed: list[Taken] = []
+    moving: dict[UUID, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["movable"]:
+            moving.setdefault(row["booking_id"], []).append(row)
+        else:
+            fixed.append((row["label"], row["starts"], row["ends"]))
+    placed = [
+        Placed(
+            booking_id=booking_id,
+            party_size=held[0]["party_size"],
+            start=min(row["starts"] for row in held).timestamp(),
+            end=max(row["ends"] for row in held).timestamp(),
+            tables=tuple(sorted(row["label"] for row in held)),
+            zone=held[0]["zone"],
+        )
+        for booking_id, held in moving.items()
+    ]
+    return 0 if purged is None else purged.rowcount, fixed, placed
+
+
+def move_tables(
+    conn: Connection,
+    restaurant_id: UUID,
+    moves: Sequence[tuple[UUID, Sequence[UUID]]],
+    service_date: date,
+) -> None:
+    """Seat each booking of ``moves`` (booking id, its new tables' ids) at its new tables
+    for the window its allocations of ``service_date`` hold now, kept exactly.
+
+    One statement. Every old allocation of the bookings goes before any new one is written,
+    so bookings may trade tables among themselves; anything else on a new table during the
+    window still breaks ``allocations_no_overlap`` (``NoAvailability`` from the unit of
+    work). A booking with no allocation that day has no window to keep and gets none.
+    """
+    pairs = [(booking_id, table_id) for booking_id, tables in moves for table_id in tables]
+    if not pairs:
+        return
+    conn.execute(
+        """
+        WITH moved (booking_id, table_id) AS (
+            SELECT * FROM unnest(%(bookings)s::uuid[], %(tables)s::uuid[])
+        ), windows AS (
+            -- the statement's snapshot: the rows as they were before the delete below
+            SELECT DISTINCT ON (a.booking_id) a.booking_id, a.occupied
+              FROM allocations a
+             WHERE a.restaurant_id = %(r)s AND a.booking_id = ANY(%(ids)s::uuid[])
+               AND a.service_date = %(day)s
+             ORDER BY a.booking_id, lower(a.occupied)
+        ), cleared AS (
+            DELETE FROM allocations a
+             WHERE a.restaurant_id = %(r)s AND a.booking_id = ANY(%(ids)s::uuid[])
+               AND a.service_date = %(day)s
+            RETURNING 1
+        )
+        INSERT INTO allocations (restaurant_id, table_id, booking_id, service_date, occupied)
+        SELECT %(r)s, m.table_id, m.booking_id, %(day)s, w.occupied
+          FROM moved m JOIN windows w ON w.booking_id = m.booking_id
+         -- Counting what the delete removed makes it run to completion before the first
+         -- row is inserted: the exclusion constraint, checked row by row, then sees only
+         -- the new rows of these bookings, never their old ones.
+         WHERE (SELECT count(*) FROM cleared) >= 0
+        """,
+        {
+            "r": restaurant_id,
+            "day": service_date,
+            "ids": [booking_id for booking_id, _ in moves],
+            "bookings": [booking_id for booking_id, _ in pairs],
+            "tables": [table_id for _, table_id in pairs],
+        },
+    )
 
 
 def covers_by_start(

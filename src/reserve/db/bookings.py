@@ -1,4 +1,4 @@
-"""Bookings and their status history in and out of the database.
+"""Bookings, their status history and their table moves in and out of the database.
 
 Every function runs in the caller's transaction, already scoped to the restaurant, except
 the lookups by id alone (``restaurant_of``, ``pending_allocations``), which find the
@@ -7,15 +7,25 @@ restaurant first through functions that see every tenant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from psycopg.types.json import Jsonb
+
 from reserve.db.database import Connection
-from reserve.domain.booking import Booking, Guest, Source, Status, Transition
+from reserve.domain.booking import (
+    Booking,
+    Guest,
+    HistoryEntry,
+    Source,
+    Status,
+    TableMove,
+    Transition,
+)
 from reserve.domain.venue import Venue
 
 
@@ -99,28 +109,64 @@ def record_status(
     )
 
 
+def record_moves(conn: Connection, restaurant_id: UUID, moves: Sequence[TableMove]) -> None:
+    """Add each move to its booking's history, all in one statement (in pipeline mode it
+    goes out with the next read or the commit, as ``record_status`` does)."""
+    if not moves:
+        return
+    rows = [
+        {
+            "booking_id": str(move.booking_id),
+            "from_tables": sorted(move.from_tables),
+            "to_tables": sorted(move.to_tables),
+            "actor": move.actor,
+            "moved_at": move.at.isoformat(),
+        }
+        for move in moves
+    ]
+    conn.execute(
+        """
+        INSERT INTO booking_table_moves (restaurant_id, booking_id, from_tables, to_tables,
+            actor, moved_at)
+        SELECT %s, m.booking_id, m.from_tables, m.to_tables, m.actor, m.moved_at
+          FROM jsonb_to_recordset(%s) AS m(booking_id uuid, from_tables text[],
+               to_tables text[], actor text, moved_at timestamptz)
+        """,
+        (restaurant_id, Jsonb(rows)),
+    )
+
+
 def history(
     conn: Connection, restaurant_id: UUID, booking_id: UUID, venue: Venue
-) -> list[Transition]:
-    """The booking's transitions in the order they happened, times in the venue's zone."""
+) -> list[HistoryEntry]:
+    """The booking's transitions and table moves in the order they happened (a transition
+    before a move made at the same instant), times in the venue's zone."""
     zone = ZoneInfo(venue.timezone)
     rows = conn.execute(
         """
-        SELECT from_status, to_status, actor, changed_at FROM booking_status_history
-         WHERE restaurant_id = %s AND booking_id = %s
-         ORDER BY changed_at, id
+        SELECT 'status' AS kind, from_status, to_status, NULL::text[] AS from_tables,
+               NULL::text[] AS to_tables, actor, changed_at AS at, id
+          FROM booking_status_history
+         WHERE restaurant_id = %(r)s AND booking_id = %(b)s
+        UNION ALL
+        SELECT 'tables', NULL, NULL, from_tables, to_tables, actor, moved_at, id
+          FROM booking_table_moves
+         WHERE restaurant_id = %(r)s AND booking_id = %(b)s
+         ORDER BY at, kind, id
         """,
-        (restaurant_id, booking_id),
+        {"r": restaurant_id, "b": booking_id},
     ).fetchall()
-    return [
-        Transition(
-            None if row["from_status"] is None else Status(row["from_status"]),
-            Status(row["to_status"]),
-            row["actor"],
-            row["changed_at"].astimezone(zone),
+    return [_entry(row, booking_id, zone) for row in rows]
+
+
+def _entry(row: dict[str, Any], booking_id: UUID, zone: ZoneInfo) -> HistoryEntry:
+    at = row["at"].astimezone(zone)
+    if row["kind"] == "tables":
+        return TableMove(
+            booking_id, tuple(row["from_tables"]), tuple(row["to_tables"]), row["actor"], at
         )
-        for row in rows
-    ]
+    before = None if row["from_status"] is None else Status(row["from_status"])
+    return Transition(before, Status(row["to_status"]), row["actor"], at)
 
 
 def set_status(
@@ -150,10 +196,12 @@ def reschedule(
     start_at: datetime,
     end_at: datetime,
 ) -> None:
+    """A new size, date or time: the booking is seated anew where the allocator chose, so
+    its tables are no longer pinned."""
     conn.execute(
         """
         UPDATE bookings SET party_size = %s, service_date = %s, local_time = %s,
-               start_at = %s, end_at = %s, updated_at = %s
+               start_at = %s, end_at = %s, updated_at = %s, tables_pinned = false
          WHERE restaurant_id = %s AND id = %s
         """,
         (party_size, service_date, local_time, start_at, end_at, at, restaurant_id, booking_id),
@@ -174,18 +222,21 @@ def set_details(
     )
 
 
-def touch(conn: Connection, restaurant_id: UUID, booking_id: UUID, at: datetime) -> None:
-    """Mark the booking changed at ``at`` (its tables, say, which live in allocations)."""
+def set_pinned(
+    conn: Connection, restaurant_id: UUID, booking_id: UUID, pinned: bool, at: datetime
+) -> None:
+    """Pin the booking's tables (staff chose them: pooling leaves them), or unpin them."""
     conn.execute(
-        "UPDATE bookings SET updated_at = %s WHERE restaurant_id = %s AND id = %s",
-        (at, restaurant_id, booking_id),
+        "UPDATE bookings SET tables_pinned = %s, updated_at = %s"
+        " WHERE restaurant_id = %s AND id = %s",
+        (pinned, at, restaurant_id, booking_id),
     )
 
 
 _BOOKING_COLUMNS = """
     b.id, b.reference, b.status, b.pending_reason, b.party_size, b.service_date, b.local_time,
     b.start_at, b.end_at, z.key AS zone, b.guest_name, b.guest_email, b.guest_phone, b.notes,
-    b.source, b.manage_token_hash, b.created_at, b.updated_at,
+    b.source, b.manage_token_hash, b.created_at, b.updated_at, b.tables_pinned,
     coalesce((SELECT array_agg(t.label ORDER BY t.label)
                 FROM allocations a
                 JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
@@ -259,4 +310,5 @@ def _booking(row: dict[str, Any], venue: Venue) -> Booking:
         created_at=row["created_at"].astimezone(zone),
         updated_at=row["updated_at"].astimezone(zone),
         pending_reason=row["pending_reason"] if row["status"] == Status.PENDING else None,
+        tables_pinned=row["tables_pinned"],
     )

@@ -10,6 +10,10 @@ cancelling or a no-show frees them; completing early frees them from that moment
 record of where the party sat stays. Seating and no-shows respect the clock: a party is
 seated from the venue's ``seat_early_minutes`` before its start, and is a no-show only from
 ``no_show_grace_minutes`` after it.
+
+Tables may change without a transition: staff move a booking to tables they choose (which
+pins them), and pooling moves an unpinned confirmed booking's tables to let another party
+in. Each change is a ``TableMove`` in the booking's history.
 """
 
 from __future__ import annotations
@@ -88,6 +92,8 @@ class Booking:
     created_at: datetime
     updated_at: datetime
     pending_reason: str | None = None  # "approval" or "allocation", while pending
+    # Staff chose the tables by hand: pooling leaves them where they are.
+    tables_pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,28 @@ class Transition:
     to_status: Status
     actor: str
     at: datetime
+
+
+# How a booking's history names the allocator when it moves a booking's tables to let
+# another party in.
+ALLOCATOR_ACTOR = "allocator"
+
+
+@dataclass(frozen=True, slots=True)
+class TableMove:
+    """A booking's tables changed while its time and party stayed: from which tables to
+    which (sorted labels, as they were called then), by whom (``Caller.actor``, or
+    ``ALLOCATOR_ACTOR``), when."""
+
+    booking_id: UUID
+    from_tables: tuple[str, ...]
+    to_tables: tuple[str, ...]
+    actor: str
+    at: datetime
+
+
+# A booking's history: its transitions and table moves, in the order they happened.
+HistoryEntry = Transition | TableMove
 
 
 def check_transition(current: Status, wanted: Status) -> None:

@@ -111,7 +111,8 @@ def _move(
     *,
     public: bool,
 ) -> None:
-    """Seat the booking anew at its new size, date or time (or refuse, changing nothing)."""
+    """Seat the booking anew at its new size, date or time (or refuse, changing nothing);
+    the allocator chooses its tables, which are then no longer pinned."""
     size = booking.party_size if change.party_size is None else change.party_size
     new_day = booking.day if change.day is None else change.day
     at = booking.local_time if change.local_time is None else change.local_time
@@ -163,6 +164,8 @@ def set_status(ctx: Context, booking_id: UUID, wanted: Status, caller: Caller) -
             slot = kept_slot(state, booking)
             plan = find_tables_now(ctx, conn, state, slot, booking.party_size, booking.zone)
             seat(conn, state, plan.tables, slot, booking_id)
+            if booking.tables_pinned:  # the allocator chose these
+                store.set_pinned(conn, rid, booking_id, False, ctx.clock())
         record_transition(ctx, conn, state, booking, wanted, caller)
         return reread(conn, state, booking_id)
 

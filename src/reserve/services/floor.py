@@ -1,5 +1,8 @@
 """The floor staff run: the day's bookings, the timeline of every table, and moving a
-booking to other tables (blocks are ``reserve.services.blocks``)."""
+booking to other tables (blocks are ``reserve.services.blocks``).
+
+Tables staff choose are pinned: pooling never moves them, until staff unpin them or a
+change of time or party has the allocator seat the booking anew."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from reserve.domain.booking import (
     SEATING,
     Booking,
     Status,
+    TableMove,
     check_transition,
     check_transition_time,
 )
@@ -151,8 +155,9 @@ def _tables_of_day(conn: Connection, state: VenueState, day: date) -> list[Table
 
 
 def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Caller) -> Booking:
-    """Seat a booking at tables staff chose, checked as the allocator checks its own. A
-    pending booking seated so is approved: it becomes confirmed at those tables."""
+    """Seat a booking at tables staff chose, checked as the allocator checks its own, and
+    pin them there; a change of tables goes in the booking's history. A pending booking
+    seated so is approved: it becomes confirmed at those tables."""
     require_staff(caller)
 
     def work(conn: Connection) -> Booking:
@@ -172,8 +177,25 @@ def reassign(ctx: Context, booking_id: UUID, labels: Sequence[str], caller: Call
         seat(conn, state, chosen, slot, booking_id)
         if approving:
             record_transition(ctx, conn, state, booking, Status.CONFIRMED, caller)
-        else:
-            store.touch(conn, state.restaurant_id, booking_id, ctx.clock())
+        now = ctx.clock()
+        store.set_pinned(conn, state.restaurant_id, booking_id, True, now)
+        if chosen != booking.tables:
+            moved = TableMove(booking_id, booking.tables, chosen, caller.actor, now)
+            store.record_moves(conn, state.restaurant_id, [moved])
+        return reread(conn, state, booking_id)
+
+    return ctx.database.run(work)
+
+
+def unpin(ctx: Context, booking_id: UUID, caller: Caller) -> Booking:
+    """Let pooling move the booking's tables again (staff only); unpinning a booking whose
+    tables are not pinned changes nothing."""
+    require_staff(caller)
+
+    def work(conn: Connection) -> Booking:
+        state, booking = booking_for(ctx, conn, booking_id, caller, lock=True, staff=True)
+        if booking.tables_pinned:
+            store.set_pinned(conn, state.restaurant_id, booking_id, False, ctx.clock())
         return reread(conn, state, booking_id)
 
     return ctx.database.run(work)

@@ -3,7 +3,8 @@
 A walk-in is a booking like any other (source ``walk_in``), seated at once: its window runs
 from now for the turn time of the service period running now, cut at closing time, on the
 tables the allocator chooses or on those staff chose, checked as the allocator checks its
-own. The waitlist seats its parties through here.
+own. The waitlist seats its parties through here. Tables staff chose are not pinned: a
+seated party's tables never move anyway.
 """
 
 from __future__ import annotations

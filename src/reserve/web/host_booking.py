@@ -1,7 +1,8 @@
-"""A booking at the host stand: its details and history, its status buttons (from its
-row on the day page too), cancelling after a confirmation step, where it could sit (to
-move it, or to approve it when pending, the allocator's choice first), and a change of
-time or party size.
+"""A booking at the host stand: its details and history (its status changes and table
+moves), its status buttons (from its row on the day page too), cancelling after a
+confirmation step, where it could sit (to move it, which pins its tables, or to approve it
+when pending, the allocator's choice first), unpinning its tables, and a change of time or
+party size.
 
 Each action is checked as the API checks it, for a booking of the venue in the address
 only; a refusal shows the page again saying why, with nothing changed.
@@ -14,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from reserve.domain.booking import CHANGEABLE, Booking, Status
+from reserve.domain.booking import ALLOCATOR_ACTOR, CHANGEABLE, Booking, Status
 from reserve.domain.errors import (
     InvalidRequest,
     InvalidTransition,
@@ -23,7 +24,7 @@ from reserve.domain.errors import (
 )
 from reserve.services.availability import BookingWindow
 from reserve.services.changes import Change, get_booking, modify, set_status
-from reserve.services.floor import PLACEABLE, reassign, table_choices
+from reserve.services.floor import PLACEABLE, reassign, table_choices, unpin
 from reserve.services.history import booking_history
 from reserve.web.forms import Form
 from reserve.web.host import show_day
@@ -50,6 +51,7 @@ router = APIRouter(route_class=HostRoute, include_in_schema=False)
 # What the history says for who made a step (``Caller.actor``), by its prefix.
 _ACTORS = {
     "guest": "the guest",
+    ALLOCATOR_ACTOR: "the allocator",
     "system:allocator": "the allocator",
     "staff": "staff",
     "admin": "an admin",
@@ -191,6 +193,19 @@ async def choose_tables(request: Request, slug: str, booking_id: str) -> Respons
         return await show_booking(request, host, window, booking.id, form=chosen, status=code)
     approved = booking.status is Status.PENDING
     return after_action(window.venue.slug, moved, "approved" if approved else "tables")
+
+
+@router.post("/host/r/{slug}/bookings/{booking_id}/unpin")
+async def unpin_tables(request: Request, slug: str, booking_id: str) -> Response:
+    """Unpin the booking's tables, so that pooling may move them again."""
+    ctx = context_of(request)
+    await checked_form(request)
+    found = await _of_venue(request, slug, booking_id)
+    if isinstance(found, Response):
+        return found
+    host, window, booking = found
+    unpinned = await run_in_threadpool(unpin, ctx, booking.id, host.caller)
+    return after_action(window.venue.slug, unpinned, "unpinned")
 
 
 @router.post("/host/r/{slug}/bookings/{booking_id}/change")

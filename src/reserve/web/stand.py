@@ -55,6 +55,7 @@ _DONE: dict[str, tuple[str, Status | None]] = {
     "tables": ("Booking {ref} moved to its new tables.", None),
     "approved": ("Booking {ref} approved: it is confirmed at its tables.", Status.CONFIRMED),
     "changed": ("Booking {ref} changed.", None),
+    "unpinned": ("Booking {ref}: its tables are no longer pinned.", None),
 }
 
 
