@@ -92,6 +92,16 @@ DAY_LOCK_WAIT_SECONDS = Histogram(
         5.0,
     ),
 )
+TABLES_MOVED = Counter(
+    "reserve_tables_moved_total",
+    "Bookings the allocator moved to other tables (pooling) to let a new party in.",
+)
+LIMITS_SOLVE_SECONDS = Histogram(
+    "reserve_booking_limits_solve_seconds",
+    "Time one solve of a venue-day's booking limits took (the linear program), off the "
+    "request path.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 CONFLICT_KINDS = ("retried", "lock_timeout")
 CONFLICTS = Counter(
     "reserve_allocation_conflicts_total",

@@ -215,6 +215,7 @@ class Database(_Units):
         )
         self.deadlines = Deadlines()
         self.notifier = floor_changes.Notifier(self.conninfo)
+        self._committed: list[Callable[[set[str]], None]] = []
         # ``timeout`` bounds the wait for a connection: a request fails fast with 503 when
         # the database is away instead of hanging (at once once the pool knows it is away).
         self.pool = Pool(
@@ -249,8 +250,15 @@ class Database(_Units):
         self.pool.close()
         self.deadlines.stop()
 
+    def on_commit(self, listener: Callable[[set[str]], None]) -> None:
+        """Have ``listener`` told of each unit of work's floor changes once it commits (in
+        the thread that ran it: it must return at once)."""
+        self._committed.append(listener)
+
     def _floor_changed(self, changes: set[str]) -> None:
         self.notifier.publish(changes)
+        for listener in self._committed:
+            listener(changes)
 
     @property
     def max_size(self) -> int:

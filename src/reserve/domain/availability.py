@@ -1,6 +1,7 @@
 """Availability: for every start time a venue offers a party on a date, would booking it
-succeed now? Answered by the allocator's own free test over the same occupancy a booking
-would read, so availability and booking cannot disagree.
+succeed now? Answered by the booking's own search (free tables, then pooled tables moved, with the
+same admission) over the same occupancy a booking would read, so availability and booking
+cannot disagree.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from reserve.domain.allocator import Occupancy, Outlook, Policy, Request, is_available
+from reserve.domain.allocator import Limits, Occupancy, Outlook, Policy, Request, is_available
 from reserve.domain.errors import TooFarAhead, TooLate
 from reserve.domain.floor import Floor
+from reserve.domain.pooling import Placed, Placement, Repack, occupied, place
 from reserve.domain.timing import OfferedTime, check_booking_window, offered_times
 from reserve.domain.venue import Venue
 
@@ -65,25 +67,46 @@ def availability(
     now: datetime,
     zone: str | None = None,
     outlook: Outlook | None = None,
+    limits: Limits | None = None,
     covers_by_start: Mapping[datetime, int] | None = None,
+    placed: Sequence[Placed] = (),
+    repack: Repack | None = None,
 ) -> list[SlotAvailability]:
     """Every start offered to the party on ``day``, and whether booking it would succeed.
 
-    ``covers_by_start`` (covers of the bookings and holds starting at each instant) is
-    needed only when the venue paces its starts."""
+    ``occupancy`` is what stays where it is and ``placed`` the bookings whose tables may
+    move (``reserve.domain.pooling``): a start is available when ``place`` would seat the
+    party there, by the same search (``repack``) and the same admission (``outlook``,
+    ``limits``) as a booking. ``covers_by_start`` (covers of the bookings and holds
+    starting at each instant) is needed only when the venue paces its starts."""
     starting = covers_by_start or {}
+    everything = occupied(occupancy, placed)
+
+    def seats(offered: OfferedTime) -> bool:
+        request = request_for(offered, party_size, zone)
+        if is_available(floor, everything, request, policy, outlook=outlook, limits=limits):
+            return True
+        if not placed or not policy.pooling:
+            return False
+        found = place(
+            floor,
+            occupancy,
+            placed,
+            request,
+            policy,
+            outlook=outlook,
+            limits=limits,
+            repack=repack,
+            everything=everything,
+        )
+        return isinstance(found, Placement)
+
     return [
         SlotAvailability(
             offered,
             bookable_now(venue, offered, now)
             and within_pacing(venue, starting.get(offered.start_at, 0), party_size)
-            and is_available(
-                floor,
-                occupancy,
-                request_for(offered, party_size, zone),
-                policy,
-                outlook=outlook,
-            ),
+            and seats(offered),
         )
         for offered in offered_times(venue, day, party_size)
     ]

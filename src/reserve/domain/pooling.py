@@ -91,17 +91,18 @@ def place(
     limits: Limits | None = None,
     repack: Repack | None = None,
     clock: Timer = time.perf_counter,
+    everything: Occupancy | None = None,
 ) -> Placement | Refused:
     """Seat ``request``: at free tables when there are (as ``allocate`` chooses); else, with
     ``policy.pooling``, by moving one or two movable bookings to other free tables, or, when
     that fails and ``repack`` is given, by any rearrangement of the movable bookings that it
     finds. Admission (``allocator.admits``) applies either way.
 
-    ``fixed`` is the occupancy of what cannot move; ``placed`` the bookings that may.
+    ``fixed`` is the occupancy of what cannot move; ``placed`` the bookings that may;
+    ``everything`` both together, when the caller has it (``occupied``).
     """
-    everything = fixed.with_windows(
-        (label, booking.start, booking.end) for booking in placed for label in booking.tables
-    )
+    if everything is None:
+        everything = occupied(fixed, placed)
     plan = allocate(
         floor, everything, request, policy, lookahead, outlook=outlook, limits=limits, clock=clock
     )
@@ -128,6 +129,11 @@ def place(
         if not admits(floor, everything, request, candidate, policy, outlook, limits):
             return Refused.DECLINED
     return moved
+
+
+def occupied(fixed: Occupancy, placed: Sequence[Placed]) -> Occupancy:
+    """The occupancy of what is fixed and of the placed bookings where they sit now."""
+    return fixed.with_windows((label, p.start, p.end) for p in placed for label in p.tables)
 
 
 def _overlapping(placed: Sequence[Placed], request: Request) -> list[Placed]:

@@ -388,3 +388,12 @@ def _day_text(day: date) -> str:
 def _hours_text(spans: tuple[_Span, ...]) -> str:
     hours = ", ".join(f"{_clock_of_minute(s.start)}-{_clock_of_minute(s.end)}" for s in spans)
     return f"open {hours}"
+
+
+def day_span(venue: Venue, day: date) -> tuple[datetime, datetime]:
+    """From the venue's midnight starting ``day`` to 36 hours later: every window of the day.
+
+    A bound of a read, not a window: the few hours' error a clock change makes to a
+    wall-clock sum do not matter here."""
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(venue.timezone))
+    return start, start + timedelta(hours=36)

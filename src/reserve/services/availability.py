@@ -11,18 +11,14 @@ from zoneinfo import ZoneInfo
 
 from reserve.db import allocations
 from reserve.db.database import Connection
-from reserve.domain.availability import (
-    SlotAvailability,
-    availability,
-    day_occupancy,
-    nearest_free,
-)
+from reserve.domain.availability import SlotAvailability, availability, nearest_free
 from reserve.domain.booking import Booking, Status
 from reserve.domain.timing import opens_on
 from reserve.domain.venue import Venue
+from reserve.services import admission
 from reserve.services.authorisation import Caller, staff_venue
 from reserve.services.context import Context
-from reserve.services.seating import check_day, check_party, check_zone, day_span
+from reserve.services.seating import check_day, check_party, check_zone, pooled_occupancy
 from reserve.services.venue_state import VenueState
 
 # How far alternatives look: free times that day, and days ahead that have one.
@@ -144,24 +140,29 @@ def _day(
     moving: Booking | None,
 ) -> list[SlotAvailability]:
     check_day(day)
-    start, end = day_span(state, day)
-    windows = allocations.occupied(conn, state.restaurant_id, start, end, now)
+    own = set()
+    if moving is not None:
+        own = set(allocations.of_booking(conn, state.restaurant_id, moving.id))
+    fixed, placed = pooled_occupancy(conn, state, day, now, purge=False, without=own)
     starting = None
     if state.venue.max_covers_per_slot is not None:
         starting = allocations.covers_by_start(conn, state.restaurant_id, day, now)
     if moving is not None:
-        own = allocations.of_booking(conn, state.restaurant_id, moving.id)
-        windows = [window for window in windows if window not in own]
+        placed = [p for p in placed if p.booking_id != moving.id]
         if starting is not None and moving.status in (Status.CONFIRMED, Status.SEATED):
             starting[moving.start_at] = starting.get(moving.start_at, 0) - moving.party_size
+    admitting = admission.gate(ctx, conn, state, day)
     return availability(
         state.venue,
         state.floor,
-        day_occupancy(state.floor, windows),
+        fixed,
         day,
         party_size,
         policy=state.policy,
         now=now,
         zone=zone,
+        outlook=admitting.outlook,
+        limits=admitting.limits,
         covers_by_start=starting,
+        placed=placed,
     )

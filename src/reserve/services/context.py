@@ -1,6 +1,6 @@
 """What every booking use case is given: where its unit of work comes from, the venues
 this process knows, the secret behind manage tokens, the clock, how a venue's day is
-serialised, and the forecasts of demand learned so far.
+serialised, the forecasts of demand learned so far and the booking limits solved from them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from uuid import UUID
 
 from reserve.db import allocations
 from reserve.db.database import Connection, Transactions
+from reserve.services.day_limits import DayLimits
 from reserve.services.forecasts import Forecasts
 from reserve.services.venue_state import VenueStates
 
@@ -56,3 +57,4 @@ class Context:
     clock: Now = utc_now
     day_lock: DayLock = field(default_factory=AdvisoryDayLock)
     forecasts: Forecasts = field(default_factory=Forecasts)
+    limits: DayLimits = field(default_factory=DayLimits)

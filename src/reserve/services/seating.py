@@ -10,17 +10,19 @@ the allocator choose (``reserve.domain``), and writes. The exclusion constraint
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from reserve import metrics
-from reserve.db import allocations
+from reserve.db import allocations, bookings
+from reserve.db.allocations import Taken
 from reserve.db.database import Connection
-from reserve.domain.allocator import Occupancy, Plan, Request, allocate
+from reserve.domain import timing
+from reserve.domain.allocator import Occupancy, Plan, Request
 from reserve.domain.availability import day_occupancy, within_pacing
+from reserve.domain.booking import ALLOCATOR_ACTOR, TableMove
 from reserve.domain.errors import (
     InvalidRequest,
     NoAvailability,
@@ -29,7 +31,9 @@ from reserve.domain.errors import (
     TooFarAhead,
     TooLate,
 )
+from reserve.domain.pooling import Move, Placed, Refused, place
 from reserve.domain.timing import OfferedTime, check_booking_window, offered_time
+from reserve.services import admission
 from reserve.services.context import Context, Waited
 from reserve.services.venue_state import VenueState
 
@@ -108,13 +112,10 @@ def offered(
 
 
 def day_span(state: VenueState, day: date) -> tuple[datetime, datetime]:
-    """From the venue's midnight starting ``day`` to 36 hours later: every window of the day.
-
-    A bound of the read, not a window: the few hours' error a clock change makes to a
-    wall-clock sum do not matter here."""
+    """The span every window of ``day`` falls in (``reserve.domain.timing.day_span``), for
+    a date some venue could take bookings for."""
     check_day(day)
-    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(state.venue.timezone))
-    return start, start + timedelta(hours=36)
+    return timing.day_span(state.venue, day)
 
 
 def occupancy(
@@ -153,27 +154,44 @@ def find_tables(
     party_size: int,
     zone: str | None,
 ) -> Plan:
-    """Lock the day, purge expired holds, read occupancy, choose tables (or refuse).
+    """Lock the day, purge expired holds, read occupancy, choose tables (or refuse), and
+    move the pooled bookings the choice needs.
 
-    ``SelectorTimeout`` means the search ran out of time before it found tables."""
+    ``SelectorTimeout`` means the search ran out of time before it found tables;
+    ``NoAvailability`` says why nothing was found (``reason``)."""
     waited = ctx.day_lock(conn, state.restaurant_id, (slot.day,))
     now = ctx.clock()
-    taken = occupancy(conn, state, slot.day, now, purge=True)
+    fixed, placed = pooled_occupancy(conn, state, slot.day, now)
     record_wait(waited)  # answered by now: in pipeline mode it costs no round trip
     if state.venue.max_covers_per_slot is not None:
         starting = allocations.covers_by_start(conn, state.restaurant_id, slot.day, now)
         if not within_pacing(state.venue, starting.get(slot.start_at, 0), party_size):
             raise NoAvailability(
                 f"{state.venue.name} takes at most {state.venue.max_covers_per_slot} covers "
-                f"starting at {slot.local_time:%H:%M}"
+                f"starting at {slot.local_time:%H:%M}",
+                reason="paced",
             )
     request = Request(party_size, slot.start_at.timestamp(), slot.occupied_until.timestamp(), zone)
+    admitting = admission.gate(ctx, conn, state, slot.day)
     with metrics.ALLOCATION_SECONDS.time():
-        plan = allocate(state.floor, taken, request, state.policy, state.lookahead)
-    if plan is None:
-        raise NoAvailability(
-            f"no table for {party_size} at {slot.local_time:%H:%M} on {slot.day.isoformat()}"
+        placed_at = place(
+            state.floor,
+            fixed,
+            placed,
+            request,
+            state.policy,
+            state.lookahead,
+            outlook=admitting.outlook,
+            limits=admitting.limits,
         )
+    if isinstance(placed_at, Refused):
+        raise NoAvailability(
+            f"no table for {party_size} at {slot.local_time:%H:%M} on {slot.day.isoformat()}",
+            reason=placed_at.value,
+        )
+    plan = placed_at.plan
+    if placed_at.moves:
+        move(conn, state, slot.day, placed_at.moves, now)
     if plan.profile is not None:  # debug.capacity_profiling
         stages = ", ".join(f"{stage} {ms:.3f}" for stage, ms in plan.profile.items())
         log.info(
@@ -185,6 +203,62 @@ def find_tables(
             stages,
         )
     return plan
+
+
+def pooled_occupancy(
+    conn: Connection,
+    state: VenueState,
+    day: date,
+    now: datetime,
+    *,
+    purge: bool = True,
+    without: Collection[Taken] = (),
+) -> tuple[Occupancy, list[Placed]]:
+    """The day's occupancy that stays where it is, and the bookings whose tables may move
+    (none with ``allocator.pooling`` off), leaving out the windows ``without``; with
+    ``purge``, expired holds are deleted in the same trip."""
+    start, end = day_span(state, day)
+    if not state.policy.pooling:
+        if purge:
+            purged, taken = allocations.purge_and_read(conn, state.restaurant_id, start, end, now)
+        else:
+            purged, taken = 0, allocations.occupied(conn, state.restaurant_id, start, end, now)
+        placed: list[Placed] = []
+    else:
+        purged, taken, placed = allocations.pooled_day(
+            conn,
+            state.restaurant_id,
+            start,
+            end,
+            now,
+            admission.movable_after(state, now),
+            service_date=day,
+            purge=purge,
+        )
+    if purged:
+        metrics.HOLDS.labels("expired").inc(purged)
+    if without:
+        taken = [window for window in taken if window not in without]
+    return day_occupancy(state.floor, taken), placed
+
+
+def move(
+    conn: Connection, state: VenueState, day: date, moves: Sequence[Move], now: datetime
+) -> None:
+    """Move pooled bookings to the tables the search chose for them, each move in its
+    booking's history."""
+    allocations.move_tables(
+        conn,
+        state.restaurant_id,
+        [(m.booking_id, [state.table_ids[label] for label in m.to_tables]) for m in moves],
+        day,
+    )
+    bookings.record_moves(
+        conn,
+        state.restaurant_id,
+        [TableMove(m.booking_id, m.from_tables, m.to_tables, ALLOCATOR_ACTOR, now) for m in moves],
+    )
+    metrics.TABLES_MOVED.inc(len(moves))
 
 
 def find_tables_now(
