@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reserve
 from reserve import metrics, web
-from reserve.api import background, bookings, openapi, problems, staff
+from reserve.api import background, bookings, openapi, problems, reports, staff
 from reserve.api.ratelimit import RateLimiter
 from reserve.api.routes import operations, public
 from reserve.config import Settings, load_settings
@@ -81,6 +81,7 @@ def create_app(
     app.include_router(public)
     app.include_router(bookings.router)
     app.include_router(staff.router)
+    app.include_router(reports.router)
     app.include_router(web.router)
     app.mount("/static", Assets(directory=STATIC), name="static")
 

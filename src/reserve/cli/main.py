@@ -7,7 +7,7 @@ import sys
 import psycopg
 import typer
 
-from reserve.cli import db, env, flags, integrity, keys, prune, serve, slotfill, venue
+from reserve.cli import db, env, flags, integrity, keys, prune, report, serve, slotfill, venue
 from reserve.cli.context import errors
 from reserve.db.database import first_line
 from reserve.domain.errors import DatabaseUnavailable, ReserveError
@@ -24,6 +24,7 @@ app.add_typer(venue.app, name="venue")
 app.add_typer(keys.app, name="keys")
 app.add_typer(flags.app, name="flags")
 app.add_typer(env.app, name="env")
+app.add_typer(report.app, name="report")
 app.command()(serve.serve)
 app.command()(serve.demo)
 app.command()(integrity.integrity)
