@@ -42,12 +42,14 @@ from reserve.domain.allocator import (
     Request,
 )
 from reserve.domain.floor import Floor, Rule
+from reserve.domain import pooling
 from reserve.domain.pooling import Placed, Placement, place
 from reserve.domain.venue import Venue
 from reserve.planning.limits import SHARE, BookingLimits, LimitsModel
 
 HISTORY_SEED_OFFSET = 10_000
 HISTORY_DAYS = 5
+BUCKET = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ def replay(
             if model is None or not model.covers(movable, expected):
                 instants = [p.start for p in movable] + [k[1] for k in history.kinds]
                 model = LimitsModel(floor, rule, fixed, instants)
-            limits = model.solve(movable, expected, share=share)
+            limits = replace(model.solve(movable, expected, share=share), bucket=BUCKET)
             result.solves += 1
             result.solve_seconds.append(limits.seconds)
         began = time.perf_counter()
@@ -179,7 +181,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--variants", default=",".join(v.name for v in VARIANTS))
     parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--bucket", type=float, default=0.0)
+    parser.add_argument("--most-moves", type=int, default=pooling.MOST_MOVES)
     args = parser.parse_args(argv)
+    pooling.MOST_MOVES = args.most_moves
+    global BUCKET
+    BUCKET = args.bucket
     venue = white_horse()
     floor, rule = Floor(venue), Rule()
     chosen = [v for v in VARIANTS if v.name in args.variants.split(",")]

@@ -57,6 +57,7 @@ def create_app(
     settings = settings or load_settings()
     database = database or Database.from_settings(settings)
     context = context or Context(database, VenueStates(), settings.secret_key.get_secret_value())
+    database.on_commit(context.limits.changed)  # a committed change asks for new limits
 
     # Swagger UI and ReDoc from the package's own copies: /docs works with no internet.
     app = FastAPIOffline(

@@ -63,15 +63,29 @@ class BookingLimits:
     share: float
     seconds: float
     optimal: bool
+    bucket: float = 0.0
 
     def admits(self, request: Request) -> bool:
         if not self.optimal:
             return True  # no trustworthy answer: behave as without history
-        kind = (request.party_size, request.start, request.end)
-        expected = self.expected.get(kind, 0.0)
+        if self.bucket > 0:
+            key = (request.party_size, request.start // self.bucket)
+            expected = self._bucketed(self.expected).get(key, 0.0)
+            accepted = self._bucketed(self.accepted).get(key, 0.0)
+        else:
+            kind = (request.party_size, request.start, request.end)
+            expected = self.expected.get(kind, 0.0)
+            accepted = self.accepted.get(kind, 0.0)
         if expected >= EXPECTED_AT_LEAST and self.share >= 0:
-            return self.accepted.get(kind, 0.0) >= self.share * expected - 1e-9
+            return accepted >= self.share * min(1.0, expected) - 1e-9
         return request.party_size >= self.price(request) - 1e-9
+
+    def _bucketed(self, values: dict[Kind, float]) -> dict[tuple[int, float], float]:
+        summed: dict[tuple[int, float], float] = {}
+        for (party, start, _), value in values.items():
+            key = (party, start // self.bucket)
+            summed[key] = summed.get(key, 0.0) + value
+        return summed
 
     def price(self, request: Request) -> float:
         """What the cheapest free candidate's table time over the request's window is worth
