@@ -42,14 +42,12 @@ from reserve.domain.allocator import (
     Request,
 )
 from reserve.domain.floor import Floor, Rule
-from reserve.domain import pooling
 from reserve.domain.pooling import Placed, Placement, place
 from reserve.domain.venue import Venue
 from reserve.planning.limits import SHARE, BookingLimits, LimitsModel
 
 HISTORY_SEED_OFFSET = 10_000
 HISTORY_DAYS = 5
-BUCKET = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,8 @@ class Variant:
     admission: Admission
     pooling: bool
     demand_scale: float = 1.0  # the history's demand against the measured days'
-    repack: bool = False  # past one or two moves, an integer program (reserve.planning.repack)
+    repack: bool = False  # past one or two moves, an integer program (bench.repack)
+    fewest_moves: bool = True  # the program keeps as many bookings where they are as it can
 
 
 VARIANTS = (
@@ -67,6 +66,13 @@ VARIANTS = (
     Variant("limits", Admission.LIMITS, pooling=False),
     Variant("limits + pooling", Admission.LIMITS, pooling=True),
     Variant("limits + pooling + repack", Admission.LIMITS, pooling=True, repack=True),
+    Variant(
+        "limits + pooling + any repack",
+        Admission.LIMITS,
+        pooling=True,
+        repack=True,
+        fewest_moves=False,
+    ),
     Variant("limits + pooling, outlook 30% high", Admission.LIMITS, True, 1.3),
     Variant("limits + pooling, outlook 30% low", Admission.LIMITS, True, 0.7),
 )
@@ -133,7 +139,7 @@ def replay(
             if model is None or not model.covers(movable, expected):
                 instants = [p.start for p in movable] + [k[1] for k in history.kinds]
                 model = LimitsModel(floor, rule, fixed, instants)
-            limits = replace(model.solve(movable, expected, share=share), bucket=BUCKET)
+            limits = model.solve(movable, expected, share=share)
             result.solves += 1
             result.solve_seconds.append(limits.seconds)
         began = time.perf_counter()
@@ -145,7 +151,9 @@ def replay(
             policy,
             lookahead,
             limits=limits,
-            repack=partial(repack, floor, rule) if variant.repack else None,
+            repack=partial(repack, floor, rule, fewest_moves=variant.fewest_moves)
+            if variant.repack
+            else None,
         )
         result.place_seconds.append(time.perf_counter() - began)
         if isinstance(outcome, Placement):
@@ -181,12 +189,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--variants", default=",".join(v.name for v in VARIANTS))
     parser.add_argument("--time-limit", type=float, default=30.0)
-    parser.add_argument("--bucket", type=float, default=0.0)
-    parser.add_argument("--most-moves", type=int, default=pooling.MOST_MOVES)
     args = parser.parse_args(argv)
-    pooling.MOST_MOVES = args.most_moves
-    global BUCKET
-    BUCKET = args.bucket
     venue = white_horse()
     floor, rule = Floor(venue), Rule()
     chosen = [v for v in VARIANTS if v.name in args.variants.split(",")]

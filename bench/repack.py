@@ -30,10 +30,13 @@ def repack(
     fixed: Occupancy,
     deadline: float,
     clock: Timer = time.perf_counter,
+    *,
+    fewest_moves: bool = True,
 ) -> Placement | None:
     """Seat ``request`` and every booking of ``movable`` at once, each at a candidate free of
     ``fixed`` (and within its zone), keeping as many bookings at their tables as possible;
-    None when no such seating exists or none is found before ``deadline`` (``clock``)."""
+    None when no such seating exists or none is found before ``deadline`` (``clock``).
+    Without ``fewest_moves``, the first seating found, however many it moves."""
     parties: list[tuple[int, float, float, str | None, tuple[str, ...] | None]] = [
         (request.party_size, request.start, request.end, request.zone, None)
     ] + [(p.party_size, p.start, p.end, p.zone, p.tables) for p in movable]
@@ -55,7 +58,8 @@ def repack(
             indices.extend(i * width + p for i in candidate.tables for p in range(first, last))
             indices.append(capacity_rows + who)
             columns.append((who, candidate))
-            keeps.append(1.0 if candidate.labels == tables else 0.0)
+            kept = fewest_moves and candidate.labels == tables
+            keeps.append(1.0 if kept else 0.0)
     if not columns:
         return None
     remaining = deadline - clock()

@@ -14,9 +14,9 @@ import pytest
 from reserve.db.database import Connection, Database
 from reserve.db.venues import save_venue
 from reserve.domain.access import Principal, Role
-from reserve.domain.allocator import Plan
 from reserve.domain.booking import Guest, Status
 from reserve.domain.errors import SelectorTimeout
+from reserve.domain.pooling import Placement, Refused
 from reserve.services import seating
 from reserve.services.authorisation import Caller
 from reserve.services.booking import BookingRequest, book
@@ -36,19 +36,19 @@ class SlowFirstSearch:
 
     def __init__(self) -> None:
         self.searches = 0
-        self.allocate = seating.allocate
+        self.place = seating.place
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Plan | None:
+    def __call__(self, *args: Any, **kwargs: Any) -> Placement | Refused:
         self.searches += 1
         if self.searches == 1:
             raise SelectorTimeout("the table search took longer than 200 ms")
-        return self.allocate(*args, **kwargs)
+        return self.place(*args, **kwargs)
 
 
 @pytest.fixture
 def search(monkeypatch: pytest.MonkeyPatch) -> SlowFirstSearch:
     slow = SlowFirstSearch()
-    monkeypatch.setattr(seating, "allocate", slow)
+    monkeypatch.setattr(seating, "place", slow)
     return slow
 
 

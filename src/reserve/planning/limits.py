@@ -14,13 +14,14 @@ The program places expected parties fractionally:
   enough to check the instants where some window starts;
 - maximise covers.
 
-``accepted[k] = sum_c x[k, c]`` is the kind's booking limit. A request of a kind the
-program expects is admitted while the limit is at least ``share`` of its expected count:
-a kind the program would fill only a little of is one whose tables seat more covers with
-other parties. A request of a kind it does not expect at all (the history never asked for
-it) is priced instead: admitted when its covers are worth at least the shadow prices of
-the cheapest table time that could seat it (the capacity rows' duals), the price later
-parties would pay for that time.
+``accepted[k] = sum_c x[k, c]`` (less the kind's bookings) is the kind's booking limit: how
+many more parties of that kind the program would still take. A request of a kind the
+program expects is admitted while its limit is at least ``share`` of one party (of the
+count expected, when less than one is): a kind the program would hardly take more of is
+one whose tables seat more covers with other parties. A request of a kind it does not
+expect at all (the history never asked for it) is priced instead: admitted when its covers
+are worth at least the shadow prices (the capacity rows' duals) of the cheapest table time
+free to seat it, the price later parties would pay for that time.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ import numpy as np
 
 from reserve.domain.allocator import Expected, Occupancy, Request
 from reserve.domain.floor import Candidate, Floor, Rule
-from reserve.domain.pooling import Placed
+from reserve.domain.pooling import Placed, occupied
 
-# Admit a kind the program expects while its limit is at least this share of the
-# requests still expected for it. Measured by bench/pooled_quality.py.
+# Admit a kind the program expects while its limit is at least this share of one more
+# party of it. Chosen with bench/pooling_replay.py on days other than those it reports.
 SHARE = 0.5
 # Kinds expected less than this many times are priced, not limited.
 EXPECTED_AT_LEAST = 1e-6
@@ -55,7 +56,7 @@ class BookingLimits:
 
     floor: Floor
     rule: Rule
-    fixed: Occupancy
+    taken: Occupancy  # what is fixed, and the movable bookings where they sit
     accepted: dict[Kind, float]
     expected: dict[Kind, float]
     instants: tuple[float, ...]
@@ -63,36 +64,25 @@ class BookingLimits:
     share: float
     seconds: float
     optimal: bool
-    bucket: float = 0.0
 
     def admits(self, request: Request) -> bool:
         if not self.optimal:
             return True  # no trustworthy answer: behave as without history
-        if self.bucket > 0:
-            key = (request.party_size, request.start // self.bucket)
-            expected = self._bucketed(self.expected).get(key, 0.0)
-            accepted = self._bucketed(self.accepted).get(key, 0.0)
-        else:
-            kind = (request.party_size, request.start, request.end)
-            expected = self.expected.get(kind, 0.0)
-            accepted = self.accepted.get(kind, 0.0)
-        if expected >= EXPECTED_AT_LEAST and self.share >= 0:
+        kind = (request.party_size, request.start, request.end)
+        expected = self.expected.get(kind, 0.0)
+        accepted = self.accepted.get(kind, 0.0)
+        if expected >= EXPECTED_AT_LEAST:
             return accepted >= self.share * min(1.0, expected) - 1e-9
         return request.party_size >= self.price(request) - 1e-9
 
-    def _bucketed(self, values: dict[Kind, float]) -> dict[tuple[int, float], float]:
-        summed: dict[tuple[int, float], float] = {}
-        for (party, start, _), value in values.items():
-            key = (party, start // self.bucket)
-            summed[key] = summed.get(key, 0.0) + value
-        return summed
-
     def price(self, request: Request) -> float:
         """What the cheapest free candidate's table time over the request's window is worth
-        to the demand still expected (infinite when none is free of fixed occupancy)."""
+        to the demand still expected (infinite when none is free): free of what is fixed
+        and of the bookings where they sit now, since the program's prices say nothing of
+        the room moving them would make."""
         first = bisect.bisect_left(self.instants, request.start)
         last = bisect.bisect_left(self.instants, request.end)
-        busy = self.fixed.busy(request.start, request.end)
+        busy = self.taken.busy(request.start, request.end)
         cheapest = math.inf
         over_window = self.prices[:, first:last].sum(axis=1) if last > first else None
         for candidate in self.floor.candidates_for(request.party_size, self.rule):
@@ -224,7 +214,7 @@ class LimitsModel:
         return BookingLimits(
             floor=self.floor,
             rule=self.rule,
-            fixed=self.fixed,
+            taken=occupied(self.fixed, placed),
             accepted=accepted,
             expected=counts,
             instants=self.instants,
