@@ -14,6 +14,7 @@ from reserve.domain.allocator import (
     Occupancy,
     Policy,
     Request,
+    allocate,
 )
 from reserve.domain.availability import day_occupancy
 from reserve.domain.floor import Floor
@@ -179,3 +180,26 @@ def test_everything_occupied_is_the_fixed_and_the_placed_together() -> None:
     both = occupied(day_occupancy(floor, []), [booking(1, 4, ("A",))])
 
     assert both.busy(0.0, HOUR) == floor.mask_of(["A"])
+
+
+def test_without_history_admission_changes_nothing() -> None:
+    """No outlook and no limits: every policy seats what ``none`` seats, request by request."""
+    floor = Floor(venue([(f"T{i}", "z", size) for i, size in enumerate((2, 2, 4, 4, 6, 8))]))
+    chance = random.Random(11)
+    taken: dict[Admission, list[tuple[str, float, float]]] = {a: [] for a in Admission}
+    for _ in range(80):
+        start = chance.randrange(0, 8) * HOUR / 2
+        request = Request(chance.choice((1, 2, 3, 4, 5, 6, 8)), start, start + 2 * HOUR)
+        plans = {
+            admission: allocate(
+                floor,
+                Occupancy(floor, taken[admission]),
+                request,
+                Policy(admission=admission, pooling=False),
+            )
+            for admission in Admission
+        }
+        assert len({None if p is None else p.tables for p in plans.values()}) == 1
+        for admission, plan in plans.items():
+            if plan is not None:
+                taken[admission] += [(t, request.start, request.end) for t in plan.tables]

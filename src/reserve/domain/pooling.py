@@ -150,7 +150,8 @@ def _move_few(
     deadline: float,
 ) -> Placement | None:
     """The best candidate for the request whose conflicting parties (at most
-    ``MOST_MOVES``) can each move to tables free of everything else."""
+    ``MOST_MOVES``) can each move to tables free of everything else, or, for one of them,
+    to tables that one more party leaves for tables free of everything else."""
     fixed_busy = fixed.busy(request.start, request.end)
     overlapping = _overlapping(placed, request)
     for seen, candidate in enumerate(floor.candidates_for(request.party_size, rule)):
@@ -162,9 +163,8 @@ def _move_few(
         if not conflicts or len(conflicts) > MOST_MOVES:
             continue
         staying = [p for p in placed if p not in conflicts]
-        windows = [(label, p.start, p.end) for p in staying for label in p.tables]
-        windows += [(label, request.start, request.end) for label in candidate.labels]
-        moves = _rehome(floor, fixed.with_windows(windows), conflicts, rule)
+        arrived = [(label, request.start, request.end) for label in candidate.labels]
+        moves = _rehome(floor, fixed.with_windows(arrived), staying, conflicts, rule)
         if moves is not None:
             plan = Plan(
                 tables=candidate.labels,
@@ -176,22 +176,78 @@ def _move_few(
 
 
 def _rehome(
-    floor: Floor, taken: Occupancy, conflicts: Sequence[Placed], rule: Rule
+    floor: Floor,
+    fixed: Occupancy,
+    staying: list[Placed],
+    conflicts: Sequence[Placed],
+    rule: Rule,
 ) -> tuple[Move, ...] | None:
-    """Each conflicting party at the best tables free for it, the largest party first."""
+    """Each conflicting party at the best tables free for it, the largest party first; one
+    of them may instead take tables of one staying party that can itself move to free
+    tables (a chain of two moves)."""
+    moved: list[tuple[str, float, float]] = []
     moves: list[Move] = []
+    chained = False
     for booking in sorted(conflicts, key=lambda p: (-p.party_size, p.start)):
-        busy = taken.busy(booking.start, booking.end)
-        home = next(
-            (
-                c
-                for c in floor.candidates_for(booking.party_size, rule)
-                if c.mask & busy == 0 and (booking.zone is None or c.zone == booking.zone)
-            ),
-            None,
-        )
-        if home is None:
+        taken = fixed.with_windows(_windows(staying) + moved)
+        home = _free_home(floor, taken, booking, rule)
+        if home is not None:
+            moved += [(label, booking.start, booking.end) for label in home]
+            moves.append(Move(booking.booking_id, booking.tables, home))
+            continue
+        if chained:
             return None
-        taken = taken.with_windows((label, booking.start, booking.end) for label in home.labels)
-        moves.append(Move(booking.booking_id, booking.tables, home.labels))
+        chain = _chain(floor, fixed.with_windows(moved), staying, booking, rule)
+        if chain is None:
+            return None
+        (home, other, other_home) = chain
+        chained = True
+        staying = [p for p in staying if p is not other]
+        moved += [(label, booking.start, booking.end) for label in home]
+        moved += [(label, other.start, other.end) for label in other_home]
+        moves.append(Move(booking.booking_id, booking.tables, home))
+        moves.append(Move(other.booking_id, other.tables, other_home))
     return tuple(moves)
+
+
+def _chain(
+    floor: Floor, fixed: Occupancy, staying: Sequence[Placed], booking: Placed, rule: Rule
+) -> tuple[tuple[str, ...], Placed, tuple[str, ...]] | None:
+    """Tables for ``booking``, fitting it no worse than its own, held by exactly one staying
+    party, and free tables for that party once ``booking`` sits there: (booking's tables,
+    the party, its new tables)."""
+    fixed_busy = fixed.busy(booking.start, booking.end)
+    near = [p for p in staying if p.start < booking.end and p.end > booking.start]
+    own_seats = sum(floor.capacities[floor.index[label]] for label in booking.tables)
+    for candidate in floor.candidates_for(booking.party_size, rule):
+        if candidate.seats > own_seats:
+            break  # best first: the rest fit it worse than where it sits
+        if candidate.mask & fixed_busy or (booking.zone and candidate.zone != booking.zone):
+            continue
+        blocking = [p for p in near if floor.mask_of(p.tables) & candidate.mask]
+        if len(blocking) != 1:
+            continue
+        [other] = blocking
+        rest = [p for p in staying if p is not other]
+        taken = fixed.with_windows(
+            _windows(rest) + [(label, booking.start, booking.end) for label in candidate.labels]
+        )
+        other_home = _free_home(floor, taken, other, rule)
+        if other_home is not None:
+            return candidate.labels, other, other_home
+    return None
+
+
+def _free_home(
+    floor: Floor, taken: Occupancy, booking: Placed, rule: Rule
+) -> tuple[str, ...] | None:
+    """The best tables free for ``booking`` (within its zone), if any."""
+    busy = taken.busy(booking.start, booking.end)
+    for candidate in floor.candidates_for(booking.party_size, rule):
+        if candidate.mask & busy == 0 and (booking.zone is None or candidate.zone == booking.zone):
+            return candidate.labels
+    return None
+
+
+def _windows(bookings: Sequence[Placed]) -> list[tuple[str, float, float]]:
+    return [(label, p.start, p.end) for p in bookings for label in p.tables]
