@@ -144,9 +144,8 @@ class Occupancy:
 
     def with_windows(self, windows: Iterable[tuple[str, float, float]]) -> Occupancy:
         """This occupancy and ``windows`` too (a new occupancy; this one is unchanged)."""
-        more = Occupancy(self._floor, windows)
-        joined = Occupancy(self._floor, ())
-        joined._taken = self._taken + more._taken
+        joined = Occupancy(self._floor, windows)
+        joined._taken = self._taken + joined._taken
         return joined
 
     def busy(self, start: float, end: float) -> int:

@@ -69,13 +69,14 @@ class Refused(Enum):
     DECLINED = "declined"
 
 
-# A conflicting party is moved only onto tables free of everything else; at most this many
-# parties move for one new one. Chains of moves are left to ``Repack`` (an integer program).
+# At most this many parties in the new one's way move for it, each to tables free of
+# everything else, or one of them by a chain of two moves (``_rehome``).
 MOST_MOVES = 2
 
 # ``Repack(request, movable, fixed, deadline)``: a seating of the request and every movable
 # booking (those overlapping it) around ``fixed`` (everything else), found before
-# ``deadline`` (the search's clock), or None: ``reserve.planning.repack``.
+# ``deadline`` (the search's clock), or None. The product passes none; ``bench.repack`` is
+# the integer program measured against the moves above.
 Repack = Callable[[Request, Sequence[Placed], Occupancy, float], "Placement | None"]
 
 
@@ -94,9 +95,11 @@ def place(
     everything: Occupancy | None = None,
 ) -> Placement | Refused:
     """Seat ``request``: at free tables when there are (as ``allocate`` chooses); else, with
-    ``policy.pooling``, by moving one or two movable bookings to other free tables, or, when
-    that fails and ``repack`` is given, by any rearrangement of the movable bookings that it
-    finds. Admission (``allocator.admits``) applies either way.
+    ``policy.pooling``, by moving the one or two movable bookings in the way of its best
+    possible tables to others (``_move_few``), or, when that fails and ``repack`` is given,
+    by any rearrangement of the movable bookings that it finds. Admission
+    (``allocator.admits``) applies either way. The search for moves is bounded by the
+    selector timeout.
 
     ``fixed`` is the occupancy of what cannot move; ``placed`` the bookings that may;
     ``everything`` both together, when the caller has it (``occupied``).
