@@ -26,6 +26,9 @@ from reserve.planning.limits import BookingLimits, LimitsModel
 log = logging.getLogger("reserve.admission")
 
 STALE_SECONDS = 30.0
+# The same venue-day is solved at most this often: a burst of bookings (a load test, a
+# popular release of tables) costs a few solves a second, not one per booking.
+INTERVAL_SECONDS = 0.25
 MAX_ENTRIES = 512
 
 Key = tuple[UUID, date]
@@ -50,10 +53,12 @@ class DayLimits:
         self,
         *,
         stale_seconds: float = STALE_SECONDS,
+        interval_seconds: float = INTERVAL_SECONDS,
         max_entries: int = MAX_ENTRIES,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._stale = stale_seconds
+        self._interval = interval_seconds
         self._max = max_entries
         self.monotonic = monotonic  # the clock entries' ages are measured on
         self._entries: OrderedDict[Key, Solved] = OrderedDict()
@@ -122,14 +127,26 @@ class DayLimits:
             gone, _ = self._entries.popitem(last=False)
             self._solvers.pop(gone, None)
 
+    def _next(self) -> tuple[Key, Solved | None]:
+        """The first waiting entry whose last solve is at least ``interval`` old (waiting
+        for one, the lock released meanwhile)."""
+        while True:
+            now = self.monotonic()
+            soonest = None
+            for key in self._waiting:
+                previous = self._entries.get(key)
+                due = 0.0 if previous is None else previous.at + self._interval
+                if due <= now:
+                    del self._waiting[key]
+                    return key, previous
+                soonest = due if soonest is None else min(soonest, due)
+            self._cond.wait(None if soonest is None else soonest - now)
+
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._waiting:
-                    self._cond.wait()
-                key, _ = self._waiting.popitem(last=False)
+                key, previous = self._next()
                 solver = self._solvers.get(key)
-                previous = self._entries.get(key)
                 self._busy = True
             try:
                 if solver is not None:
