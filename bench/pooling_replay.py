@@ -10,8 +10,11 @@ same requests. Variants:
 - ``pooling``: tables of unseated bookings move when that lets a party in;
 - ``limits``: booking limits, tables fixed at booking;
 - ``limits + pooling``: both (the product's default with history);
-- ``... outlook 30% high / low``: both, with a history that asked for 30% more or fewer
-  covers than the measured days.
+- ``limits + pooling (outlook 30% high / low)``: both, with a history that asked for 30%
+  more or fewer covers than the measured days;
+- ``limits + pooling + repack`` / ``+ any repack``: both, and past one or two moves an
+  integer program over every booking overlapping the new party (``bench.repack``), keeping
+  as many where they sit as it can, or taking the first seating it finds.
 
 It is the fast loop for tuning ``SHARE`` and the solve interval; ``bench.demand_quality``
 measures the same through the booking service.
@@ -73,8 +76,8 @@ VARIANTS = (
         repack=True,
         fewest_moves=False,
     ),
-    Variant("limits + pooling, outlook 30% high", Admission.LIMITS, True, 1.3),
-    Variant("limits + pooling, outlook 30% low", Admission.LIMITS, True, 0.7),
+    Variant("limits + pooling (outlook 30% high)", Admission.LIMITS, True, 1.3),
+    Variant("limits + pooling (outlook 30% low)", Admission.LIMITS, True, 0.7),
 )
 
 
@@ -140,6 +143,8 @@ def replay(
                 instants = [p.start for p in movable] + [k[1] for k in history.kinds]
                 model = LimitsModel(floor, rule, fixed, instants)
             limits = model.solve(movable, expected, share=share)
+            if not any(kind.count > 0 for kind in expected):
+                limits = None  # as the product: nothing left to expect, no limits
             result.solves += 1
             result.solve_seconds.append(limits.seconds)
         began = time.perf_counter()
@@ -187,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--demand", type=float, default=DEFAULT_DEMAND)
     parser.add_argument("--share", type=float, default=SHARE)
     parser.add_argument("--every", type=int, default=1)
-    parser.add_argument("--variants", default=",".join(v.name for v in VARIANTS))
+    parser.add_argument(
+        "--variants", default=",".join(v.name for v in VARIANTS), help="names, comma-separated"
+    )
     parser.add_argument("--time-limit", type=float, default=30.0)
     args = parser.parse_args(argv)
     venue = white_horse()

@@ -62,59 +62,66 @@ def tables_of(api: TestClient, staff: dict[str, str], booking: dict[str, Any]) -
     return tables
 
 
-def a_two_at_the_big_table(book: Book, api: TestClient, staff: dict[str, str]) -> dict[str, Any]:
-    """A party of two at the six-top at 19:00, one two-top free: the two-tops fill first,
-    then one of their parties cancels."""
-    first = made(book(2, "19:00", slug=SLUG))
-    second = made(book(2, "19:00", slug=SLUG))
-    at_big = made(book(2, "19:00", slug=SLUG))
-    assert (first["tables"], second["tables"], at_big["tables"]) == (
-        ["SMALL-1"],
-        ["SMALL-2"],
-        ["BIG"],
-    )
-    cancelled = api.post(
-        f"/v1/bookings/{second['id']}/cancel", headers={"X-Manage-Token": second["manage_token"]}
-    )
-    assert cancelled.status_code == 200, cancelled.text
-    return at_big
+def a_two_at_the_big_table(
+    book: Book, api: TestClient, staff: dict[str, str], admin: Connection, venue: VenueSaved
+) -> dict[str, Any]:
+    """A party of two at the six-top at 19:00, the two-tops free, on a venue whose history
+    expects sixes at 19:00: booked on a two-top, moved to the six-top by staff, unpinned."""
+    record_history(admin, venue, party_size=6, per_day=2)
+    two = made(book(2, "19:00", slug=SLUG))
+    assert two["tables"] == ["SMALL-1"]
+    moved = api.put(f"/v1/bookings/{two['id']}/tables", json={"tables": ["BIG"]}, headers=staff)
+    assert moved.status_code == 200, moved.text
+    unpinned = api.post(f"/v1/bookings/{two['id']}/tables/unpin", headers=staff)
+    assert unpinned.status_code == 200, unpinned.text
+    at_seven(api, 6)  # asks for the day's limits
+    settled(api)
+    return two
 
 
 def test_a_large_party_gets_in_by_moving_a_small_one_and_the_move_is_in_its_history(
-    api: TestClient, little_staff: dict[str, str], book: Book
+    api: TestClient, little_staff: dict[str, str], book: Book, admin: Connection, little: VenueSaved
 ) -> None:
-    at_big = a_two_at_the_big_table(book, api, little_staff)
+    at_big = a_two_at_the_big_table(book, api, little_staff, admin, little)
+    assert at_seven(api, 6)
 
     six = made(book(6, "19:00", slug=SLUG))
 
     assert six["tables"] == ["BIG"]
-    assert tables_of(api, little_staff, at_big) == ["SMALL-2"]
+    assert tables_of(api, little_staff, at_big) == ["SMALL-1"]
     move = history(api, little_staff, at_big)[-1]
     assert (move["kind"], move["from_tables"], move["to_tables"], move["actor"]) == (
         "tables",
         ["BIG"],
-        ["SMALL-2"],
+        ["SMALL-1"],
         "allocator",
     )
 
 
 def test_pinned_tables_stay_where_the_host_put_them(
-    api: TestClient, little_staff: dict[str, str], book: Book
+    api: TestClient, little_staff: dict[str, str], book: Book, admin: Connection, little: VenueSaved
 ) -> None:
-    at_big = a_two_at_the_big_table(book, api, little_staff)
+    at_big = a_two_at_the_big_table(book, api, little_staff, admin, little)
     pinned = api.put(
         f"/v1/bookings/{at_big['id']}/tables", json={"tables": ["BIG"]}, headers=little_staff
     )
     assert pinned.status_code == 200, pinned.text
+    settled(api)
 
+    assert not at_seven(api, 6)
     assert book(6, "19:00", slug=SLUG).status_code == 409
     assert tables_of(api, little_staff, at_big) == ["BIG"]
 
 
 def test_a_booking_starting_soon_keeps_its_tables(
-    api: TestClient, little_staff: dict[str, str], book: Book, clock: ManualClock
+    api: TestClient,
+    little_staff: dict[str, str],
+    book: Book,
+    clock: ManualClock,
+    admin: Connection,
+    little: VenueSaved,
 ) -> None:
-    at_big = a_two_at_the_big_table(book, api, little_staff)
+    at_big = a_two_at_the_big_table(book, api, little_staff, admin, little)
     clock.now = clock.now.replace(month=12, day=7, hour=18, minute=30)  # 19:00 is within 60
 
     assert book(6, "19:00", slug=SLUG, headers=little_staff).status_code == 409
@@ -122,9 +129,14 @@ def test_a_booking_starting_soon_keeps_its_tables(
 
 
 def test_a_seated_party_is_never_moved(
-    api: TestClient, little_staff: dict[str, str], book: Book, clock: ManualClock
+    api: TestClient,
+    little_staff: dict[str, str],
+    book: Book,
+    clock: ManualClock,
+    admin: Connection,
+    little: VenueSaved,
 ) -> None:
-    at_big = a_two_at_the_big_table(book, api, little_staff)
+    at_big = a_two_at_the_big_table(book, api, little_staff, admin, little)
     off = api.put(
         f"/v1/restaurants/{SLUG}/flags",
         json={"allocator.pooling_freeze_minutes": 0},
@@ -139,16 +151,36 @@ def test_a_seated_party_is_never_moved(
 
 
 def test_with_pooling_off_the_large_party_is_refused(
-    api: TestClient, little_staff: dict[str, str], book: Book
+    api: TestClient, little_staff: dict[str, str], book: Book, admin: Connection, little: VenueSaved
 ) -> None:
-    at_big = a_two_at_the_big_table(book, api, little_staff)
+    at_big = a_two_at_the_big_table(book, api, little_staff, admin, little)
     off = api.put(
         f"/v1/restaurants/{SLUG}/flags", json={"allocator.pooling": False}, headers=little_staff
     )
     assert off.status_code == 200, off.text
+    at_seven(api, 6)
+    settled(api)
 
     assert book(6, "19:00", slug=SLUG).status_code == 409
     assert tables_of(api, little_staff, at_big) == ["BIG"]
+
+
+def test_without_history_nothing_moves(
+    api: TestClient, little_staff: dict[str, str], book: Book
+) -> None:
+    two = made(book(2, "19:00", slug=SLUG))
+    moved = api.put(
+        f"/v1/bookings/{two['id']}/tables", json={"tables": ["BIG"]}, headers=little_staff
+    )
+    assert moved.status_code == 200, moved.text
+    unpinned = api.post(f"/v1/bookings/{two['id']}/tables/unpin", headers=little_staff)
+    assert unpinned.status_code == 200, unpinned.text
+    at_seven(api, 6)
+    settled(api)
+
+    assert not at_seven(api, 6)
+    assert book(6, "19:00", slug=SLUG).status_code == 409
+    assert tables_of(api, little_staff, two) == ["BIG"]
 
 
 # --- booking limits ----------------------------------------------------------------------

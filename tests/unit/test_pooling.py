@@ -21,8 +21,18 @@ from reserve.domain.floor import Floor
 from reserve.domain.pooling import Placed, Placement, Refused, occupied, place
 from reserve.planning.limits import LimitsModel, solve_limits
 
-POOLING = Policy(admission=Admission.NONE)
-FIXED_TABLES = Policy(admission=Admission.NONE, pooling=False)
+POOLING = Policy()
+FIXED_TABLES = Policy(pooling=False)
+
+
+class AdmitAll:
+    """Booking limits that admit every party (a day expected to stay quiet)."""
+
+    def admits(self, request: Request) -> bool:
+        return True
+
+
+ADMIT_ALL = AdmitAll()
 
 
 def booking(n: int, party: int, tables: tuple[str, ...], start: float = 0.0) -> Placed:
@@ -45,7 +55,9 @@ def test_a_party_gets_in_by_moving_a_smaller_one_to_a_table_that_fits_it_better(
     floor = Floor(venue([("BIG", "z", 6), ("SMALL", "z", 2)]))
     two_at_big = booking(1, 2, ("BIG",))
 
-    found = place(floor, Occupancy(floor, ()), [two_at_big], Request(6, 0.0, HOUR), POOLING)
+    found = place(
+        floor, Occupancy(floor, ()), [two_at_big], Request(6, 0.0, HOUR), POOLING, limits=ADMIT_ALL
+    )
 
     assert isinstance(found, Placement)
     assert found.plan.tables == ("BIG",)
@@ -57,11 +69,28 @@ def test_a_party_gets_in_by_moving_a_smaller_one_to_a_table_that_fits_it_better(
     )
 
 
+def test_without_limits_nothing_moves() -> None:
+    """No history (no limits): tables stay where they were booked, as without pooling."""
+    floor = Floor(venue([("BIG", "z", 6), ("SMALL", "z", 2)]))
+    two_at_big = booking(1, 2, ("BIG",))
+
+    found = place(floor, Occupancy(floor, ()), [two_at_big], Request(6, 0.0, HOUR), POOLING)
+
+    assert found is Refused.FULL
+
+
 def test_without_pooling_the_same_party_is_refused() -> None:
     floor = Floor(venue([("BIG", "z", 6), ("SMALL", "z", 2)]))
     two_at_big = booking(1, 2, ("BIG",))
 
-    found = place(floor, Occupancy(floor, ()), [two_at_big], Request(6, 0.0, HOUR), FIXED_TABLES)
+    found = place(
+        floor,
+        Occupancy(floor, ()),
+        [two_at_big],
+        Request(6, 0.0, HOUR),
+        FIXED_TABLES,
+        limits=ADMIT_ALL,
+    )
 
     assert found is Refused.FULL
 
@@ -72,14 +101,21 @@ def test_what_is_fixed_never_moves() -> None:
     floor = Floor(venue([("BIG", "z", 6), ("SMALL", "z", 2)]))
     fixed = Occupancy(floor, [("BIG", 0.0, HOUR)])  # the party of two, seated or pinned
 
-    assert place(floor, fixed, [], Request(6, 0.0, HOUR), POOLING) is Refused.FULL
+    assert place(floor, fixed, [], Request(6, 0.0, HOUR), POOLING, limits=ADMIT_ALL) is Refused.FULL
 
 
 def test_a_moved_booking_keeps_its_zone() -> None:
     floor = Floor(venue([("BIG", "garden", 6), ("SMALL", "bar", 2), ("OTHER", "garden", 2)]))
     in_the_garden = Placed(UUID(int=1), 2, 0.0, HOUR, ("BIG",), zone="garden")
 
-    found = place(floor, Occupancy(floor, ()), [in_the_garden], Request(6, 0.0, HOUR), POOLING)
+    found = place(
+        floor,
+        Occupancy(floor, ()),
+        [in_the_garden],
+        Request(6, 0.0, HOUR),
+        POOLING,
+        limits=ADMIT_ALL,
+    )
 
     assert isinstance(found, Placement)
     assert [m.to_tables for m in found.moves] == [("OTHER",)]
@@ -108,7 +144,7 @@ def test_placing_a_day_one_party_at_a_time_never_overlaps() -> None:
     moves = 0
     for n, request in enumerate(requests):
         placed = [Placed(i, party[i], s, e, t) for i, (t, s, e) in pooled.items()]
-        found = place(floor, Occupancy(floor, ()), placed, request, POOLING)
+        found = place(floor, Occupancy(floor, ()), placed, request, POOLING, limits=ADMIT_ALL)
         if isinstance(found, Placement):
             for m in found.moves:
                 tables, s, e = pooled[m.booking_id]

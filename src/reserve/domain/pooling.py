@@ -15,7 +15,6 @@ from enum import Enum
 from uuid import UUID
 
 from reserve.domain.allocator import (
-    Admission,
     Limits,
     Lookahead,
     Occupancy,
@@ -24,7 +23,6 @@ from reserve.domain.allocator import (
     Policy,
     Request,
     Timer,
-    admits,
     allocate,
     free_candidates,
 )
@@ -94,12 +92,12 @@ def place(
     clock: Timer = time.perf_counter,
     everything: Occupancy | None = None,
 ) -> Placement | Refused:
-    """Seat ``request``: at free tables when there are (as ``allocate`` chooses); else, with
-    ``policy.pooling``, by moving the one or two movable bookings in the way of its best
-    possible tables to others (``_move_few``), or, when that fails and ``repack`` is given,
-    by any rearrangement of the movable bookings that it finds. Admission
-    (``allocator.admits``) applies either way. The search for moves is bounded by the
-    selector timeout.
+    """Seat ``request``: at free tables when there are (as ``allocate`` chooses, admission
+    included); else, with ``policy.pooling`` and booking ``limits`` that admit the party,
+    by moving the one or two movable bookings in the way of its best possible tables to
+    others (``_move_few``), or, when that fails and ``repack`` is given, by any
+    rearrangement of the movable bookings that it finds. The search for moves is bounded
+    by the selector timeout.
 
     ``fixed`` is the occupancy of what cannot move; ``placed`` the bookings that may;
     ``everything`` both together, when the caller has it (``occupied``).
@@ -113,9 +111,13 @@ def place(
         return Placement(plan)
     if free_candidates(floor, everything, request, policy.rule):
         return Refused.DECLINED
-    if not policy.pooling or not placed:
+    if not policy.pooling or not placed or limits is None:
+        # Moving whoever is in the way to take whoever asks seats fewer guests over a day
+        # than leaving tables where they were booked: moves are only for a party the
+        # booking limits admit, so without them (no history yet, or another admission)
+        # nothing moves and nothing is declined while a table is free.
         return Refused.FULL
-    if policy.admission is Admission.LIMITS and limits is not None and not limits.admits(request):
+    if not limits.admits(request):
         return Refused.DECLINED
     deadline = clock() + policy.selector_timeout_ms / 1000
     moved = _move_few(floor, fixed, placed, request, policy.rule, clock, deadline)
@@ -126,11 +128,6 @@ def place(
         moved = repack(request, overlapping, staying, deadline)
     if moved is None:
         return Refused.FULL
-    if policy.admission is Admission.PROTECTION:
-        fitting = floor.candidates_for(request.party_size, policy.rule)
-        candidate = next(c for c in fitting if c.labels == moved.plan.tables)
-        if not admits(floor, everything, request, candidate, policy, outlook, limits):
-            return Refused.DECLINED
     return moved
 
 
