@@ -142,11 +142,11 @@ def replay(
             if model is None or not model.covers(movable, expected):
                 instants = [p.start for p in movable] + [k[1] for k in history.kinds]
                 model = LimitsModel(floor, rule, fixed, instants)
-            limits = model.solve(movable, expected, share=share)
-            if not any(kind.count > 0 for kind in expected):
-                limits = None  # as the product: nothing left to expect, no limits
+            solved = model.solve(movable, expected, share=share)
             result.solves += 1
-            result.solve_seconds.append(limits.seconds)
+            result.solve_seconds.append(solved.seconds)
+            # As the product: with nothing left to expect, no limits.
+            limits = solved if any(kind.count > 0 for kind in expected) else None
         began = time.perf_counter()
         outcome = place(
             floor,

@@ -70,6 +70,9 @@ class Refused(Enum):
 # At most this many parties in the new one's way move for it, each to tables free of
 # everything else, or one of them by a chain of two moves (``_rehome``).
 MOST_MOVES = 2
+# Moves are tried only for tables that would seat the new party with at most this many
+# more empty seats than its best fit: past that, making room costs more than it seats.
+MOVE_WASTE = 2
 
 # ``Repack(request, movable, fixed, deadline)``: a seating of the request and every movable
 # booking (those overlapping it) around ``fixed`` (everything else), found before
@@ -154,7 +157,13 @@ def _move_few(
     to tables that one more party leaves for tables free of everything else."""
     fixed_busy = fixed.busy(request.start, request.end)
     overlapping = _overlapping(placed, request)
-    for seen, candidate in enumerate(floor.candidates_for(request.party_size, rule)):
+    fitting = floor.candidates_for(request.party_size, rule)
+    if not fitting:
+        return None
+    widest = fitting[0].waste(request.party_size) + MOVE_WASTE
+    for seen, candidate in enumerate(fitting):
+        if candidate.waste(request.party_size) > widest:
+            break  # best first: the rest would seat the party wastefully anyway
         if seen % 16 == 15 and clock() > deadline:
             return None
         if candidate.mask & fixed_busy or (request.zone and candidate.zone != request.zone):
