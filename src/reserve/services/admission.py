@@ -82,7 +82,14 @@ def _solver(ctx: Context, state: VenueState, day: date) -> Solver:
         now = ctx.clock()
         start, end = day_span(current.venue, day)
         _, taken, placed = allocations.pooled_day(
-            conn, restaurant_id, start, end, now, movable_after(current, now), service_date=day
+            conn,
+            restaurant_id,
+            start,
+            end,
+            now,
+            movable_after(current, now),
+            service_date=day,
+            purge=False,  # a read: expired holds are left out, not deleted
         )
         fixed = [(label, s.timestamp(), e.timestamp()) for label, s, e in taken]
         if not current.policy.pooling:  # booked tables stay where they are
