@@ -239,3 +239,21 @@ def test_without_history_admission_changes_nothing() -> None:
         for admission, plan in plans.items():
             if plan is not None:
                 taken[admission] += [(t, request.start, request.end) for t in plan.tables]
+
+
+class DeclineAll:
+    """Booking limits that keep every table for the demand still expected."""
+
+    def admits(self, request: Request) -> bool:
+        return False
+
+
+def test_limits_decline_at_a_free_table_and_refuse_to_make_room_when_none_is() -> None:
+    floor = Floor(venue([("BIG", "z", 6), ("SMALL", "z", 2)]))
+    empty, two_at_big = Occupancy(floor, ()), booking(1, 2, ("BIG",))
+    limits = DeclineAll()
+
+    free = place(floor, empty, [], Request(6, 0.0, HOUR), POOLING, limits=limits)
+    no_room = place(floor, empty, [two_at_big], Request(6, 0.0, HOUR), POOLING, limits=limits)
+
+    assert (free, no_room) == (Refused.DECLINED, Refused.FULL)

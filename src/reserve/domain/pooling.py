@@ -121,7 +121,7 @@ def place(
         # nothing moves and nothing is declined while a table is free.
         return Refused.FULL
     if not limits.admits(request):
-        return Refused.DECLINED
+        return Refused.FULL  # no table is free, and the limits do not make room for it
     deadline = clock() + policy.selector_timeout_ms / 1000
     moved = _move_few(floor, fixed, placed, request, policy.rule, clock, deadline)
     if moved is None and repack is not None and clock() < deadline:
