@@ -84,10 +84,8 @@ def availability(
 
     def seats(offered: OfferedTime) -> bool:
         request = request_for(offered, party_size, zone)
-        if is_available(floor, everything, request, policy, outlook=outlook, limits=limits):
-            return True
-        if not placed or not policy.pooling:
-            return False
+        if not placed or not policy.pooling or limits is None:  # nothing can move
+            return is_available(floor, everything, request, policy, outlook=outlook, limits=limits)
         found = place(
             floor,
             occupancy,

@@ -122,15 +122,23 @@ def occupancy(
     conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
 ) -> Occupancy:
     """The day's occupancy; with ``purge``, expired holds are deleted in the same trip."""
+    return day_occupancy(state.floor, _taken(conn, state, day, now, purge=purge))
+
+
+def _taken(
+    conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool
+) -> list[Taken]:
     start, end = day_span(state, day)
     if not purge:
-        return day_occupancy(
-            state.floor, allocations.occupied(conn, state.restaurant_id, start, end, now)
-        )
+        return allocations.occupied(conn, state.restaurant_id, start, end, now)
     purged, taken = allocations.purge_and_read(conn, state.restaurant_id, start, end, now)
+    _count_expired(purged)
+    return taken
+
+
+def _count_expired(purged: int) -> None:
     if purged:
         metrics.HOLDS.labels("expired").inc(purged)
-    return day_occupancy(state.floor, taken)
 
 
 def lock_days(ctx: Context, conn: Connection, state: VenueState, *days: date) -> None:
@@ -217,14 +225,11 @@ def pooled_occupancy(
     """The day's occupancy that stays where it is, and the bookings whose tables may move
     (none with ``allocator.pooling`` off), leaving out the windows ``without``; with
     ``purge``, expired holds are deleted in the same trip."""
-    start, end = day_span(state, day)
+    placed: list[Placed] = []
     if not state.policy.pooling:
-        if purge:
-            purged, taken = allocations.purge_and_read(conn, state.restaurant_id, start, end, now)
-        else:
-            purged, taken = 0, allocations.occupied(conn, state.restaurant_id, start, end, now)
-        placed: list[Placed] = []
+        taken = _taken(conn, state, day, now, purge=purge)
     else:
+        start, end = day_span(state, day)
         purged, taken, placed = allocations.pooled_day(
             conn,
             state.restaurant_id,
@@ -235,8 +240,7 @@ def pooled_occupancy(
             service_date=day,
             purge=purge,
         )
-    if purged:
-        metrics.HOLDS.labels("expired").inc(purged)
+        _count_expired(purged)
     if without:
         taken = [window for window in taken if window not in without]
     return day_occupancy(state.floor, taken), placed
