@@ -13,7 +13,9 @@ from reserve.db.database import Connection, Database
 from reserve.db.venues import save_venue
 from reserve.domain.allocator import Expected, Outlook
 from reserve.domain.demand import Outcome
+from reserve.services.admission import current_limits
 from reserve.services.context import Context
+from reserve.services.day_limits import STALE_SECONDS, DayLimits
 from reserve.services.demand import forecast, remaining_outlook
 from reserve.services.venue_state import VenueStates
 from reserve.services.venues import DEMO_VENUE, read_venue_file
@@ -141,3 +143,28 @@ def test_a_forecast_is_learned_once_and_kept(database: Database, history: None) 
     with database.transaction() as conn:
         fresh = context_at(database)
         assert forecast(fresh, conn, fresh.venues.scoped(conn, "white-horse"), MONDAY) != learned
+
+
+def test_without_history_the_limits_are_solved_again_with_no_transaction(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first solve learns there is no forecast; after that a commit on the day asks for
+    nothing, and a stale entry is answered from the forecasts kept, not the database."""
+    clock = [0.0]
+    limits = DayLimits(monotonic=lambda: clock[0])
+    context = Context(database, VenueStates(), "test-secret", clock=lambda: NOW, limits=limits)
+    with database.transaction() as conn:
+        state = context.venues.scoped(conn, "white-horse")
+    assert current_limits(context, state, MONDAY) is None
+    assert context.limits.settle(10)
+    transactions: list[object] = []
+    run = database.run
+    monkeypatch.setattr(database, "run", lambda *a, **k: transactions.append(a) or run(*a, **k))
+
+    context.limits.changed([f"{state.restaurant_id} {MONDAY.isoformat()}"])
+    assert context.limits.settle(10)
+    clock[0] = STALE_SECONDS + 1
+    assert current_limits(context, state, MONDAY) is None
+    assert context.limits.settle(10)
+
+    assert transactions == []

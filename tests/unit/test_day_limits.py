@@ -15,9 +15,10 @@ MONDAY = date(2026, 12, 7)
 class Solver:
     """Counts its solves; each answers no limits (what matters here is when it runs)."""
 
-    def __init__(self, clock: list[float]) -> None:
+    def __init__(self, clock: list[float], *, follows_bookings: bool = True) -> None:
         self.calls = 0
         self.clock = clock
+        self.follows_bookings = follows_bookings
         self.release = threading.Event()
         self.release.set()
         self.entered = threading.Event()
@@ -26,7 +27,9 @@ class Solver:
         self.entered.set()
         self.release.wait(5)
         self.calls += 1
-        return Solved(None, None, ("basis", self.calls), self.clock[0])
+        return Solved(
+            None, None, ("basis", self.calls), self.clock[0], follows_bookings=self.follows_bookings
+        )
 
 
 def limits_on(clock: list[float], **kwargs: float) -> DayLimits:
@@ -66,6 +69,23 @@ def test_a_change_to_another_day_or_venue_or_not_a_change_asks_for_nothing() -> 
 
     assert limits.settle(5)
     assert solver.calls == 1
+
+
+def test_a_day_whose_answer_no_booking_changes_is_solved_again_only_once_stale() -> None:
+    clock = [0.0]
+    limits = limits_on(clock, stale_seconds=30.0, interval_seconds=0.0)
+    solver, key = Solver(clock, follows_bookings=False), (uuid4(), MONDAY)
+    limits.current(key, solver)
+    assert limits.settle(5)
+
+    limits.changed([f"{key[0]} {MONDAY.isoformat()}"])
+    assert limits.settle(5)
+    assert solver.calls == 1
+
+    clock[0] = 31.0
+    limits.current(key, solver)
+    assert limits.settle(5)
+    assert solver.calls == 2
 
 
 def test_entries_are_solved_again_once_stale_and_not_before() -> None:

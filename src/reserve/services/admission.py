@@ -99,8 +99,13 @@ def _solver(ctx: Context, state: VenueState, day: date) -> Solver:
 
     def solve(previous: Solved | None) -> Solved:
         read_at = ctx.limits.monotonic()
+        known, learned = demand.known_forecast(ctx, state, day)
+        if known and learned is None:  # no history: nothing to read, nothing a booking changes
+            return Solved(None, None, None, read_at, follows_bookings=False)
         seen = ctx.database.run(read)
-        if seen.outlook is None or not seen.outlook.expected:
+        if seen.outlook is None:
+            return Solved(None, None, None, read_at, follows_bookings=False)
+        if not seen.outlook.expected:
             return Solved(None, None, None, read_at)
         current = seen.state
         basis = (current.version, tuple(sorted(seen.fixed)))

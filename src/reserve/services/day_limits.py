@@ -37,12 +37,15 @@ Key = tuple[UUID, date]
 @dataclass(frozen=True, slots=True)
 class Solved:
     """One solve's answer, and what the next solve may start from: the model (kept while
-    the fixed occupancy and the venue are the same, ``basis``)."""
+    the fixed occupancy and the venue are the same, ``basis``). Without ``follows_bookings``
+    (a venue-day with no forecast) nothing committed on the day can change the answer, so
+    only its age has it solved again."""
 
     limits: BookingLimits | None
     model: LimitsModel | None
     basis: Any
     at: float
+    follows_bookings: bool = True
 
 
 Solver = Callable[[Solved | None], Solved]
@@ -80,7 +83,7 @@ class DayLimits:
 
     def changed(self, changes: Iterable[str]) -> None:
         """What committed (``<restaurant id> <YYYY-MM-DD>`` each): solve those days again,
-        where this process has limits for them."""
+        where this process has limits for them that a booking can change."""
         with self._cond:
             for change in changes:
                 restaurant, _, day = change.partition(" ")
@@ -88,7 +91,8 @@ class DayLimits:
                     key = (UUID(restaurant), date.fromisoformat(day))
                 except ValueError:
                     continue
-                if key in self._solvers:
+                entry = self._entries.get(key)
+                if key in self._solvers and (entry is None or entry.follows_bookings):
                     self._ask(key)
 
     def solve_now(self, key: Key, solver: Solver) -> BookingLimits | None:

@@ -35,15 +35,25 @@ log = logging.getLogger("reserve.demand")
 def forecast(ctx: Context, conn: Connection, state: VenueState, day: date) -> Forecast | None:
     """The venue's forecast for ``day``, learned from the weeks before today (the venue's
     today) and kept for the rest of the hour; None without history."""
-    today = ctx.clock().astimezone(ZoneInfo(state.venue.timezone)).date()
-    key = (state.restaurant_id, day, today)
-    known, learned = ctx.forecasts.get(key)
+    known, learned = known_forecast(ctx, state, day)
     if known:
         return learned
+    today = _today(ctx, state)
+    key = (state.restaurant_id, day, today)
     history = store.history(conn, state.restaurant_id, today - timedelta(weeks=WEEKS), today)
     learned = learn(history, day, today)
     ctx.forecasts.put(key, learned)
     return learned
+
+
+def known_forecast(ctx: Context, state: VenueState, day: date) -> tuple[bool, Forecast | None]:
+    """Whether the forecast for ``day`` is kept already, and which (None: no history),
+    without reading the database."""
+    return ctx.forecasts.get((state.restaurant_id, day, _today(ctx, state)))
+
+
+def _today(ctx: Context, state: VenueState) -> date:
+    return ctx.clock().astimezone(ZoneInfo(state.venue.timezone)).date()
 
 
 def outlook(state: VenueState, day: date, forecast: Forecast | None, seen: int) -> Outlook | None:
