@@ -19,6 +19,8 @@ from reserve.domain.pooling import Placed
 
 # A table taken from ``start`` to ``end`` (its label first).
 Taken = tuple[str, datetime, datetime]
+# The same in epoch seconds, as the allocator reads it (``reserve.domain.allocator.Occupancy``).
+Window = tuple[str, float, float]
 
 # No allocation lasts longer (the constraint allocations_window_short).
 LONGEST_WINDOW = timedelta(hours=36)
@@ -76,37 +78,59 @@ def purge_expired_holds(conn: Connection, restaurant_id: UUID, now: datetime) ->
 
 
 def purge_and_read(
-    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
-) -> tuple[int, list[Taken]]:
-    """Delete expired holds, then read the occupancy of ``[start, end)``.
+    conn: Connection,
+    restaurant_id: UUID,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    excluding: UUID | None = None,
+) -> tuple[int, list[Window]]:
+    """Delete expired holds, then read the occupancy of ``[start, end)`` (as ``occupied``).
 
     Two statements (sent together in pipeline mode): the read takes its snapshot after the
     delete has waited for anyone confirming one of those holds, so it sees the outcome.
     """
     purged = _delete_expired_holds(conn, restaurant_id, now)
-    taken = occupied(conn, restaurant_id, start, end, now)
+    taken = occupied(conn, restaurant_id, start, end, now, excluding=excluding)
     return purged.rowcount, taken
 
 
-# The day read for pooling: every allocation OCCUPIED reads, and for each whether it may
-# move: a confirmed booking of the service date, its tables not pinned, starting after
-# movable_after. A booking of another service date keeps its tables: the lock held is that
-# date's, not its own.
+# The day read for pooling: every allocation OCCUPIED reads (but those of the booking left
+# out), and for each whether it may move: a confirmed booking of the service date, its tables
+# not pinned, starting after movable_after. A booking of another service date keeps its
+# tables: the lock held is that date's, not its own. One row of arrays, the fixed windows
+# and the movable allocations apart: a day of a few hundred allocations costs the driver a
+# few arrays to parse, not a few hundred rows.
 POOLED = """
-    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends, a.booking_id,
-           b.party_size, z.key AS zone,
-           coalesce(b.status = 'confirmed' AND NOT b.tables_pinned
-                    AND b.start_at > %(movable_after)s AND a.service_date = %(day)s,
-                    false) AS movable
-      FROM allocations a
-      JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-      LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
-      LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
-      LEFT JOIN zones z ON z.restaurant_id = b.restaurant_id AND z.id = b.zone_id
-     WHERE a.restaurant_id = %(r)s
-       AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
-       AND a.occupied && tstzrange(%(start)s, %(end)s)
-       AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+    SELECT array_agg(w.label) FILTER (WHERE NOT w.movable) AS tables,
+           array_agg(w.starts) FILTER (WHERE NOT w.movable) AS starts,
+           array_agg(w.ends) FILTER (WHERE NOT w.movable) AS ends,
+           array_agg(w.booking_id) FILTER (WHERE w.movable) AS bookings,
+           array_agg(w.label) FILTER (WHERE w.movable) AS booked_tables,
+           array_agg(w.starts) FILTER (WHERE w.movable) AS booked_starts,
+           array_agg(w.ends) FILTER (WHERE w.movable) AS booked_ends,
+           array_agg(w.party_size) FILTER (WHERE w.movable) AS party_sizes,
+           array_agg(w.zone) FILTER (WHERE w.movable) AS zones
+      FROM (
+        SELECT t.label,
+               extract(epoch FROM lower(a.occupied))::float8 AS starts,
+               extract(epoch FROM upper(a.occupied))::float8 AS ends,
+               a.booking_id::text AS booking_id, b.party_size, z.key AS zone,
+               coalesce(b.status = 'confirmed' AND NOT b.tables_pinned
+                        AND b.start_at > %(movable_after)s AND a.service_date = %(day)s,
+                        false) AS movable
+          FROM allocations a
+          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
+          LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
+          LEFT JOIN bookings b ON b.restaurant_id = a.restaurant_id AND b.id = a.booking_id
+          LEFT JOIN zones z ON z.restaurant_id = b.restaurant_id AND z.id = b.zone_id
+         WHERE a.restaurant_id = %(r)s
+           AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
+           AND a.occupied && tstzrange(%(start)s, %(end)s)
+           AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+           AND NOT coalesce(a.booking_id = %(excluding)s::uuid, false)
+      ) AS w
 """
 
 
@@ -120,11 +144,12 @@ def pooled_day(
     *,
     service_date: date | None = None,
     purge: bool = True,
-) -> tuple[int, list[Taken], list[Placed]]:
+    excluding: UUID | None = None,
+) -> tuple[int, list[Window], list[Placed]]:
     """Delete expired holds, then read the occupancy of ``[start, end)`` split in two: what
     stays where it is, and the bookings whose tables pooling may move. Returns how many
-    holds were purged, the fixed windows (as ``occupied`` gives them) and the movable
-    bookings; together they are every window ``occupied`` reads.
+    holds were purged, the fixed windows and the movable bookings; together they are every
+    window ``occupied`` reads, but those of the booking ``excluding``.
 
     Movable: a confirmed booking of ``service_date`` (by default the date ``start`` falls
     on, as ``seating.day_span`` gives it: the venue's midnight beginning the day) whose
@@ -135,33 +160,41 @@ def pooled_day(
     Two statements, sent together in pipeline mode, as in ``purge_and_read``; without
     ``purge`` (a read that takes no lock), only the read, expired holds left out of it."""
     purged = _delete_expired_holds(conn, restaurant_id, now) if purge else None
-    rows = conn.execute(
+    row = conn.execute(
         POOLED,
         {
-            **_between(restaurant_id, start, end, now),
+            **_between(restaurant_id, start, end, now, excluding),
             "movable_after": movable_after,
             "day": start.date() if service_date is None else service_date,
         },
-    ).fetchall()
-    fixed: list[Taken] = []
-    moving: dict[UUID, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["movable"]:
-            moving.setdefault(row["booking_id"], []).append(row)
-        else:
-            fixed.append((row["label"], row["starts"], row["ends"]))
+    ).fetchone()
+    assert row is not None  # an aggregate's one row
+    fixed = _windows(row["tables"], row["starts"], row["ends"])
+    booked: dict[str, list[Any]] = {}  # booking id: party size, start, end, tables, zone
+    for booking_id, label, starts, ends, party_size, zone in zip(
+        row["bookings"] or (),
+        row["booked_tables"] or (),
+        row["booked_starts"] or (),
+        row["booked_ends"] or (),
+        row["party_sizes"] or (),
+        row["zones"] or (),
+        strict=True,
+    ):
+        seen = booked.setdefault(booking_id, [party_size, starts, ends, [], zone])
+        seen[1], seen[2] = min(seen[1], starts), max(seen[2], ends)
+        seen[3].append(label)
     placed = [
-        Placed(
-            booking_id=booking_id,
-            party_size=held[0]["party_size"],
-            start=min(row["starts"] for row in held).timestamp(),
-            end=max(row["ends"] for row in held).timestamp(),
-            tables=tuple(sorted(row["label"] for row in held)),
-            zone=held[0]["zone"],
-        )
-        for booking_id, held in moving.items()
+        Placed(UUID(booking_id), party_size, starts, ends, tuple(sorted(labels)), zone)
+        for booking_id, (party_size, starts, ends, labels, zone) in booked.items()
     ]
     return 0 if purged is None else purged.rowcount, fixed, placed
+
+
+def _windows(
+    labels: list[str] | None, starts: list[float] | None, ends: list[float] | None
+) -> list[Window]:
+    """An aggregate's arrays of windows (None for none) as windows."""
+    return list(zip(labels or (), starts or (), ends or (), strict=True))
 
 
 def move_tables(
@@ -240,7 +273,9 @@ def covers_by_start(
 # window starts lets allocations_start find them, so the read costs the same with years of
 # history as on an empty book.
 OCCUPIED = """
-    SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
+    SELECT array_agg(t.label) AS tables,
+           array_agg(extract(epoch FROM lower(a.occupied))::float8) AS starts,
+           array_agg(extract(epoch FROM upper(a.occupied))::float8) AS ends
       FROM allocations a
       JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
       LEFT JOIN holds h ON h.restaurant_id = a.restaurant_id AND h.id = a.hold_id
@@ -248,29 +283,44 @@ OCCUPIED = """
        AND a.starts_at >= %(earliest)s AND a.starts_at < %(end)s
        AND a.occupied && tstzrange(%(start)s, %(end)s)
        AND (a.hold_id IS NULL OR h.expires_at > %(now)s)
+       AND NOT coalesce(a.booking_id = %(excluding)s::uuid, false)
 """
 
 
 def occupied(
-    conn: Connection, restaurant_id: UUID, start: datetime, end: datetime, now: datetime
-) -> list[Taken]:
-    """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``):
-    table label, window start and end."""
-    rows = conn.execute(OCCUPIED, _between(restaurant_id, start, end, now)).fetchall()
-    return [(row["label"], row["starts"], row["ends"]) for row in rows]
+    conn: Connection,
+    restaurant_id: UUID,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    excluding: UUID | None = None,
+) -> list[Window]:
+    """Every allocation overlapping ``[start, end)`` (but those of holds expired by ``now``
+    and of the booking ``excluding``): table label, window start and end in epoch seconds.
+    One row of arrays, as ``POOLED``."""
+    row = conn.execute(OCCUPIED, _between(restaurant_id, start, end, now, excluding)).fetchone()
+    assert row is not None  # an aggregate's one row
+    return _windows(row["tables"], row["starts"], row["ends"])
 
 
 def _between(
-    restaurant_id: UUID, start: datetime, end: datetime, now: datetime
+    restaurant_id: UUID,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    excluding: UUID | None = None,
 ) -> dict[str, object]:
-    """The parameters of a read of ``[start, end)``: window starts are looked up from
-    ``LONGEST_WINDOW`` before it, which ``allocations_start`` serves."""
+    """The parameters of a read of ``[start, end)`` leaving out the booking ``excluding``:
+    window starts are looked up from ``LONGEST_WINDOW`` before it, which
+    ``allocations_start`` serves."""
     return {
         "r": restaurant_id,
         "earliest": start - LONGEST_WINDOW,
         "start": start,
         "end": end,
         "now": now,
+        "excluding": excluding,
     }
 
 

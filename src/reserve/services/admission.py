@@ -91,7 +91,7 @@ def _solver(ctx: Context, state: VenueState, day: date) -> Solver:
             service_date=day,
             purge=False,  # a read: expired holds are left out, not deleted
         )
-        fixed = [(label, s.timestamp(), e.timestamp()) for label, s, e in taken]
+        fixed = list(taken)
         if not current.policy.pooling:  # booked tables stay where they are
             fixed += [(label, p.start, p.end) for p in placed for label in p.tables]
             placed = []

@@ -140,17 +140,18 @@ def _day(
     moving: Booking | None,
 ) -> list[SlotAvailability]:
     check_day(day)
-    own = set()
-    if moving is not None:
-        own = set(allocations.of_booking(conn, state.restaurant_id, moving.id))
-    fixed, placed = pooled_occupancy(conn, state, day, now, purge=False, without=own)
+    fixed, placed = pooled_occupancy(
+        conn, state, day, now, purge=False, excluding=None if moving is None else moving.id
+    )
     starting = None
     if state.venue.max_covers_per_slot is not None:
         starting = allocations.covers_by_start(conn, state.restaurant_id, day, now)
-    if moving is not None:
-        placed = [p for p in placed if p.booking_id != moving.id]
-        if starting is not None and moving.status in (Status.CONFIRMED, Status.SEATED):
-            starting[moving.start_at] = starting.get(moving.start_at, 0) - moving.party_size
+    if (
+        moving is not None
+        and starting is not None
+        and moving.status in (Status.CONFIRMED, Status.SEATED)
+    ):
+        starting[moving.start_at] = starting.get(moving.start_at, 0) - moving.party_size
     admitting = admission.gate(ctx, conn, state, day)
     return availability(
         state.venue,

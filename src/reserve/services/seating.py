@@ -10,18 +10,18 @@ the allocator choose (``reserve.domain``), and writes. The exclusion constraint
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from reserve import metrics
 from reserve.db import allocations, bookings
-from reserve.db.allocations import Taken
+from reserve.db.allocations import Window
 from reserve.db.database import Connection
 from reserve.domain import timing
 from reserve.domain.allocator import Occupancy, Plan, Request
-from reserve.domain.availability import day_occupancy, within_pacing
+from reserve.domain.availability import within_pacing
 from reserve.domain.booking import ALLOCATOR_ACTOR, TableMove
 from reserve.domain.errors import (
     InvalidRequest,
@@ -122,16 +122,24 @@ def occupancy(
     conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool = False
 ) -> Occupancy:
     """The day's occupancy; with ``purge``, expired holds are deleted in the same trip."""
-    return day_occupancy(state.floor, _taken(conn, state, day, now, purge=purge))
+    return Occupancy(state.floor, _taken(conn, state, day, now, purge=purge))
 
 
 def _taken(
-    conn: Connection, state: VenueState, day: date, now: datetime, *, purge: bool
-) -> list[Taken]:
+    conn: Connection,
+    state: VenueState,
+    day: date,
+    now: datetime,
+    *,
+    purge: bool,
+    excluding: UUID | None = None,
+) -> list[Window]:
     start, end = day_span(state, day)
     if not purge:
-        return allocations.occupied(conn, state.restaurant_id, start, end, now)
-    purged, taken = allocations.purge_and_read(conn, state.restaurant_id, start, end, now)
+        return allocations.occupied(conn, state.restaurant_id, start, end, now, excluding=excluding)
+    purged, taken = allocations.purge_and_read(
+        conn, state.restaurant_id, start, end, now, excluding=excluding
+    )
     _count_expired(purged)
     return taken
 
@@ -220,14 +228,14 @@ def pooled_occupancy(
     now: datetime,
     *,
     purge: bool = True,
-    without: Collection[Taken] = (),
+    excluding: UUID | None = None,
 ) -> tuple[Occupancy, list[Placed]]:
     """The day's occupancy that stays where it is, and the bookings whose tables may move
-    (none with ``allocator.pooling`` off), leaving out the windows ``without``; with
-    ``purge``, expired holds are deleted in the same trip."""
+    (none with ``allocator.pooling`` off), leaving out the booking ``excluding`` (one
+    being changed); with ``purge``, expired holds are deleted in the same trip."""
     placed: list[Placed] = []
     if not state.policy.pooling:
-        taken = _taken(conn, state, day, now, purge=purge)
+        taken = _taken(conn, state, day, now, purge=purge, excluding=excluding)
     else:
         start, end = day_span(state, day)
         purged, taken, placed = allocations.pooled_day(
@@ -239,11 +247,10 @@ def pooled_occupancy(
             admission.movable_after(state, now),
             service_date=day,
             purge=purge,
+            excluding=excluding,
         )
         _count_expired(purged)
-    if without:
-        taken = [window for window in taken if window not in without]
-    return day_occupancy(state.floor, taken), placed
+    return Occupancy(state.floor, taken), placed
 
 
 def move(
