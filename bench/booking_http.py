@@ -46,6 +46,7 @@ from pathlib import Path
 from statistics import quantiles
 from typing import Any, NamedTuple
 
+from psycopg.conninfo import conninfo_to_dict
 from rich.table import Table
 
 from bench.common import console, write_results
@@ -53,7 +54,7 @@ from bench.server import free_port, stop_postgres, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
-from reserve.db.urls import APP_ROLE
+from reserve.db.urls import APP_ROLE, app_login
 from reserve.db.venues import save_venue
 from reserve.domain.access import Role
 from reserve.services.keys import create_key
@@ -299,7 +300,12 @@ def pgbench_level(
         APP_ROLE,
         parts["database"],
     ]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=bench.logs, check=False)
+    # The sessions' settings the service's are given (reserve.db.urls.app_login).
+    options = conninfo_to_dict(app_login(bench.url)).get("options", "")
+    env = {**os.environ, "PGOPTIONS": str(options)}
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=bench.logs, env=env, check=False
+    )
     aborted = done.stderr.count(" aborted in command ")
     tps_line = next((x for x in done.stdout.splitlines() if x.startswith("tps = ")), None)
     if tps_line is None or (done.returncode != 0 and not (aborts and aborted)):

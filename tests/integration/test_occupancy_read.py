@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from psycopg import ClientCursor
 
 from reserve.db import allocations
 from reserve.db.database import Connection, Database
@@ -81,3 +84,60 @@ def test_a_days_occupancy_is_read_through_the_window_start_index(
     assert [node.get("Index Name") for node in on_allocations] == ["allocations_start"]
     assert len(windows) == 40
     assert {datetime.fromtimestamp(starts, LONDON).hour for _, starts, _ in windows} == {18}
+
+
+def _prepared_plan(conn: Connection, query: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The plan the session runs ``query`` on once prepared, as psycopg prepares it."""
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", query)))
+    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", query)
+    types = {"r": "uuid", "excluding": "uuid", "day": "date"}
+    declared = [types.get(name, "timestamptz") for name in names]
+    conn.execute(f"PREPARE occupancy ({', '.join(declared)}) AS {numbered}")
+    values = ", ".join(f"%({name})s::{kind}" for name, kind in zip(names, declared, strict=True))
+    # A utility statement takes no bound parameters: the values are written into it.
+    explain = ClientCursor(conn).mogrify(
+        f"EXPLAIN (FORMAT JSON) EXECUTE occupancy ({values})", parameters
+    )
+    row = conn.execute(explain).fetchone()
+    conn.execute("DEALLOCATE occupancy")
+    assert row is not None
+    plan = row["QUERY PLAN"]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]  # type: ignore[no-any-return]
+
+
+def test_the_requests_sessions_read_a_day_on_the_general_plan_through_the_index(
+    admin: Connection, database_url: str
+) -> None:
+    """Prepared, both day reads keep one plan (no planning per booking), and it still looks
+    the day up by window start."""
+    saved = save_venue(admin, read_venue_file(DEMO_VENUE))
+    _a_year_of_evenings(admin, saved.restaurant_id)
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=LONDON)
+    end = start + timedelta(hours=36)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    parameters = {
+        "r": saved.restaurant_id,
+        "earliest": start - allocations.LONGEST_WINDOW,
+        "start": start,
+        "end": end,
+        "now": now,
+        "excluding": None,
+        "movable_after": now,
+        "day": DAY,
+    }
+    database = Database(database_url, min_size=1, max_size=1)
+    database.open()
+    try:
+        with database.transaction(saved.restaurant_id) as conn:
+            mode = conn.execute("SHOW plan_cache_mode").fetchone()
+            plans = [
+                _prepared_plan(conn, query, parameters)
+                for query in (allocations.OCCUPIED, allocations.POOLED)
+            ]
+    finally:
+        database.close()
+
+    assert mode == {"plan_cache_mode": "force_generic_plan"}
+    for plan in plans:
+        on_allocations = [n for n in _nodes(plan) if n.get("Relation Name") == "allocations"]
+        assert [node.get("Index Name") for node in on_allocations] == ["allocations_start"]

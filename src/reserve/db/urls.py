@@ -28,8 +28,8 @@ def app_login(
     idle_in_transaction_timeout_ms: int | None = None,
 ) -> str:
     """The same server and database, logged in as the application role (with ``password``
-    when the server asks for one), with the given timeouts on every session, and hearing
-    notices."""
+    when the server asks for one), with the given timeouts on every session, hearing
+    notices, and running prepared statements on their general plan."""
     options = " ".join(
         f"-c {name}={value}"
         for name, value in (
@@ -38,6 +38,12 @@ def app_login(
             # The floor's triggers say what changed as a NOTICE (reserve.db.floor_changes):
             # a server set to send clients only warnings would silence the host stands.
             ("client_min_messages", "notice"),
+            # A statement psycopg has prepared (from its sixth use on a connection) runs
+            # its one plan. Left to choose, the server keeps planning the day's reads
+            # afresh: its statistics hold no rows for days booked since the last ANALYZE,
+            # so each plan for a given day looks cheaper than the general one, and
+            # planning then costs more than running (bench/booking_http.py measures it).
+            ("plan_cache_mode", "force_generic_plan"),
         )
         if value is not None
     )
