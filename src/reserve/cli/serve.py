@@ -158,6 +158,9 @@ def _config(host: str, port: int, log_level: str, log_format: logs.Format) -> uv
         log_config=_log_config(log_level, log_format),
         access_log=False,  # the app writes its own line for each request (``reserve.logs``)
         timeout_graceful_shutdown=DRAIN_SECONDS,
+        # The event loop and HTTP parser in C: less of each request's CPU on the loop.
+        loop="uvloop",
+        http="httptools",
     )
 
 
