@@ -59,13 +59,24 @@ def insert_booking(
     *,
     zone_id: UUID | None,
     manage_token_hash: bytes,
+    actor: str,
+    at: datetime,
 ) -> None:
+    """Write a new booking and the first entry of its history (made in its status by
+    ``actor`` at ``at``), in one statement."""
     conn.execute(
         """
-        INSERT INTO bookings (restaurant_id, id, reference, status, pending_reason, party_size,
-            service_date, local_time, start_at, end_at, zone_id, guest_name, guest_email,
-            guest_phone, notes, source, manage_token_hash, created_at, updated_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        WITH booked AS (
+            INSERT INTO bookings (restaurant_id, id, reference, status, pending_reason,
+                party_size, service_date, local_time, start_at, end_at, zone_id, guest_name,
+                guest_email, guest_phone, notes, source, manage_token_hash, created_at,
+                updated_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            RETURNING restaurant_id, id, status
+        )
+        INSERT INTO booking_status_history (restaurant_id, booking_id, from_status, to_status,
+            actor, changed_at)
+        SELECT restaurant_id, id, NULL, status, %s, %s FROM booked
         """,
         (
             restaurant_id,
@@ -87,6 +98,8 @@ def insert_booking(
             manage_token_hash,
             booking.created_at,
             booking.updated_at,
+            actor,
+            at,
         ),
     )
 

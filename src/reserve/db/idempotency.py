@@ -17,6 +17,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from reserve.db.database import Connection
+from reserve.db.restaurants import could_be_slug
 from reserve.domain.booking import Booking, Guest, Source, Status
 
 
@@ -29,31 +30,53 @@ class Recorded:
     made_by: str | None
 
 
-def claim_key(conn: Connection, restaurant_id: UUID, key: str) -> tuple[bool, Recorded | None]:
-    """Claim an idempotency key (its keyed hash, as stored) for this transaction and read
-    what it was answered before.
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A request's entry into its restaurant with its key: the restaurant's id and version,
+    whether this transaction holds the key, and what it was answered before."""
 
-    ``(False, None)`` while another request holds the key. The lookup is a statement after
-    the claim, so its snapshot shows whatever the previous holder committed; in pipeline
-    mode the two still go out in one round trip.
+    restaurant_id: UUID
+    version: datetime
+    held: bool
+    earlier: Recorded | None
+
+
+def enter_and_claim(conn: Connection, slug: str, key: str) -> Claimed | None:
+    """Scope the transaction to the restaurant named ``slug`` (as ``restaurants.enter``),
+    claim an idempotency key (its keyed hash, as stored) there for this transaction, and
+    read what it was answered before; None for an unknown slug.
+
+    Two statements, in one round trip in pipeline mode. The lookup is the second, so its
+    snapshot shows whatever the previous holder of the key committed; it finds the
+    restaurant as the first statement scoped the transaction to it. ``held`` is False
+    while another request holds the key.
     """
-    claim = conn.execute(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0)) AS locked",
-        (f"reserve:idempotency:{restaurant_id}:{key}",),
+    if not could_be_slug(slug):
+        return None
+    entered = conn.execute(
+        """
+        SELECT e.restaurant_id, e.version,
+               pg_try_advisory_xact_lock(hashtextextended(
+                   'reserve:idempotency:' || e.restaurant_id || ':' || %s, 0)) AS locked
+          FROM reserve_enter(%s) AS e
+        """,
+        (key, slug),
     )
     lookup = conn.execute(
         "SELECT request_hash, result FROM booking_confirmation_results"
-        " WHERE restaurant_id = %s AND idempotency_key = %s",
-        (restaurant_id, key),
+        " WHERE restaurant_id = nullif(current_setting('reserve.restaurant_id', true), '')::uuid"
+        " AND idempotency_key = %s",
+        (key,),
     )
-    row = claim.fetchone()
-    if not (row and row["locked"]):
-        return False, None
-    earlier = lookup.fetchone()
-    if earlier is None:
-        return True, None
-    result = earlier["result"]
-    return True, Recorded(bytes(earlier["request_hash"]), _decoded(result), result.get("made_by"))
+    row = entered.fetchone()
+    if row is None:
+        return None
+    earlier = lookup.fetchone() if row["locked"] else None
+    recorded = None
+    if earlier is not None:
+        result = earlier["result"]
+        recorded = Recorded(bytes(earlier["request_hash"]), _decoded(result), result.get("made_by"))
+    return Claimed(row["restaurant_id"], row["version"], bool(row["locked"]), recorded)
 
 
 def store_result(

@@ -1,8 +1,8 @@
 """Booking: confirm a hold, or find tables and confirm, or accept as pending; exactly once
 per idempotency key.
 
-One transaction in four round trips (pipeline mode): the venue; the key's claim and any
-earlier result; the day's lock and occupancy; the booking, its tables, its history, its
+One transaction in three round trips (pipeline mode): the venue with the key's claim and any
+earlier result; the day's lock and occupancy; the booking with its history, its tables, its
 idempotency record and its demand record, sent with the commit.
 
 Every request is recorded as demand once, whatever its answer (``reserve.services.demand``):
@@ -31,6 +31,7 @@ from reserve.domain.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     NoAvailability,
+    NotFound,
     ReserveError,
     SelectorTimeout,
 )
@@ -73,12 +74,15 @@ def book(
     made_by = None if caller.principal is None else str(caller.principal.key_id)
 
     def work(conn: Connection) -> Booked:
-        state = ctx.venues.scoped(conn, slug)
-        claimed, earlier = idempotency.claim_key(conn, state.restaurant_id, key)
-        if not claimed:
+        claimed = idempotency.enter_and_claim(conn, slug, key)
+        if claimed is None:
+            raise NotFound(f"no restaurant {slug!r}")
+        state = ctx.venues.entered(conn, claimed.restaurant_id, claimed.version)
+        if not claimed.held:
             raise IdempotencyKeyInUse(
                 "a request with this Idempotency-Key is still being processed"
             )
+        earlier = claimed.earlier
         if earlier is not None:
             if earlier.request_hash != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
@@ -208,14 +212,13 @@ def _book(
         booking,
         zone_id=None if request.zone is None else state.zone_ids[request.zone],
         manage_token_hash=hash_key(ctx.secret, token),
+        actor=caller.actor,
+        at=ctx.clock(),
     )
     if tables and request.hold_id is not None:
         holds.hand_hold_to_booking(conn, state.restaurant_id, request.hold_id, booking.id)
     elif tables:
         seat(conn, state, tables, slot, booking.id)
-    store.record_status(
-        conn, state.restaurant_id, booking.id, None, status, caller.actor, ctx.clock()
-    )
     return Booked(booking, token)
 
 

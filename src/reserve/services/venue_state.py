@@ -50,16 +50,18 @@ class VenueStates:
         entered = restaurants.enter(conn, slug)
         if entered is None:
             raise NotFound(f"no restaurant {slug!r}")
-        return self._current(conn, *entered)
+        return self.entered(conn, *entered)
 
     def of(self, conn: Connection, restaurant_id: UUID) -> VenueState:
         """The venue of ``restaurant_id``, with the transaction scoped to it."""
         version = restaurants.enter_by_id(conn, restaurant_id)
         if version is None:
             raise NotFound("no such restaurant")
-        return self._current(conn, restaurant_id, version)
+        return self.entered(conn, restaurant_id, version)
 
-    def _current(self, conn: Connection, restaurant_id: UUID, version: datetime) -> VenueState:
+    def entered(self, conn: Connection, restaurant_id: UUID, version: datetime) -> VenueState:
+        """The venue of ``restaurant_id`` at ``version``, once the transaction is scoped to
+        it (as ``reserve.db.idempotency.enter_and_claim`` does)."""
         with self._lock:
             cached = self._states.get(restaurant_id)
         if cached is not None and cached.version == version:

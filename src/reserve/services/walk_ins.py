@@ -104,10 +104,13 @@ def walk_in(
     # Nobody is handed the token; the column still holds a hash, as for every booking.
     token_hash = hash_key(ctx.secret, manage_token(ctx.secret, booking.id))
     store.insert_booking(
-        conn, state.restaurant_id, booking, zone_id=None, manage_token_hash=token_hash
+        conn,
+        state.restaurant_id,
+        booking,
+        zone_id=None,
+        manage_token_hash=token_hash,
+        actor=caller.actor,
+        at=now,
     )
     seat(conn, state, chosen, slot, booking.id)
-    store.record_status(
-        conn, state.restaurant_id, booking.id, None, Status.SEATED, caller.actor, now
-    )
     return reread(conn, state, booking.id)
