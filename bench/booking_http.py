@@ -11,9 +11,10 @@ on a day book emptied first:
   with its own Idempotency-Key. wrk is written in C, so the load costs the two cores
   little next to the server.
 - **pgbench**: as many clients run ``booking_transaction.sql`` for as long, with prepared
-  statements as psycopg uses them: the service's statements for one booking in its four
-  round trips (venue; idempotency claim and lookup; day lock, hold purge and occupancy
-  read; the writes and the commit), a random table standing in for the allocator.
+  statements as psycopg uses them and the service's session settings: the service's
+  statements for one booking in its three round trips (the venue with the idempotency
+  claim, and the key's lookup; day lock, hold purge and the pooled occupancy read; the
+  writes and the commit), a random table standing in for the allocator.
 
 The ratio of the two throughputs is what the service costs on top of its database work:
 HTTP, validation, the allocator and the Python around the statements. Both levels of a
@@ -325,12 +326,13 @@ def clear(url: str) -> None:
     with connect(url, autocommit=True) as conn:
         # The records first: the bookings' deletion then has none to unlink.
         conn.execute("DELETE FROM booking_confirmation_results")
+        conn.execute("DELETE FROM demand_requests WHERE service_date >= %s", (START,))
         conn.execute("DELETE FROM bookings WHERE service_date >= %s", (START,))
         conn.execute("DELETE FROM holds")
         # Vacuumed now, so that autovacuum does not do it during the next level.
         conn.execute(
             "VACUUM ANALYZE bookings, allocations, booking_status_history, "
-            "booking_confirmation_results, holds"
+            "booking_confirmation_results, holds, demand_requests"
         )
 
 

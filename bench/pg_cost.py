@@ -6,10 +6,11 @@ Horse and ``--history-days`` of past bookings as ``booking_http.py`` does, and t
 ``--rounds`` rounds, at each ``--concurrency`` level, runs every variant in turn for
 ``--seconds`` on an emptied day book:
 
-- ``pgbench``: ``booking_transaction.sql`` as ``booking_http.py`` runs it: logged in as
-  ``reserve_app`` (row security applies), scoped by ``reserve_enter``, four pipelines;
+- ``pgbench``: ``booking_transaction.sql`` logged in as ``reserve_app`` (row security
+  applies), scoped by ``reserve_enter``, in its pipelines, with the server's defaults;
 - ``app options``: with the options the server's pool logs in with (``app_login``: the
-  statement and idle-in-transaction timeouts, ``client_min_messages=notice``);
+  statement and idle-in-transaction timeouts, ``client_min_messages=notice``, prepared
+  statements on their general plan), as ``booking_http.py`` runs it;
 - ``notices off``: the same with ``client_min_messages=warning``, so the floor triggers'
   NOTICEs are not sent;
 - ``owner``: logged in as the schema's owner, to whom row security does not apply;
