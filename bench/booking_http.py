@@ -44,7 +44,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from statistics import quantiles
+from statistics import median, quantiles
 from typing import Any, NamedTuple
 
 from psycopg.conninfo import conninfo_to_dict
@@ -436,25 +436,69 @@ def started(workers: int, history_days: int, clients: int) -> Iterator[Started]:
 
 
 def run(
-    seconds: float, levels: Sequence[int], workers: int, history_days: int
-) -> tuple[list[Level], int]:
+    seconds: float, levels: Sequence[int], workers: int, history_days: int, rounds: int = 1
+) -> tuple[list[Level], list[list[Level]], int]:
+    """Each level ``rounds`` times, HTTP then pgbench each time: the levels (every figure the
+    median over the rounds), each level's rounds, and the past bookings loaded."""
     with started(workers, history_days, max(levels)) as (bench, meter, history):
-        results = []
+        results, every = [], []
         for concurrency in levels:
-            clear(bench.url)
-            before = meter.read() if meter else None
-            http = http_level(bench, concurrency, seconds)
-            http_cpu = _cpu(meter, before, http["requests"])
-            clear(bench.url)
-            before = meter.read() if meter else None
-            tps, latencies, _ = pgbench_level(bench, concurrency, seconds)
-            pgbench_cpu = _cpu(meter, before, len(latencies))
-            results.append(_level(concurrency, http, tps, latencies, http_cpu, pgbench_cpu))
-            console.print(
-                f"{concurrency} clients: HTTP {http['requests'] / http['seconds']:.0f}/s, "
-                f"pgbench {tps:.0f} tps"
+            turns = []
+            for _ in range(rounds):
+                clear(bench.url)
+                before = meter.read() if meter else None
+                http = http_level(bench, concurrency, seconds)
+                http_cpu = _cpu(meter, before, http["requests"])
+                clear(bench.url)
+                before = meter.read() if meter else None
+                tps, latencies, _ = pgbench_level(bench, concurrency, seconds)
+                pgbench_cpu = _cpu(meter, before, len(latencies))
+                turns.append(_level(concurrency, http, tps, latencies, http_cpu, pgbench_cpu))
+                console.print(
+                    f"{concurrency} clients: HTTP {http['requests'] / http['seconds']:.0f}/s, "
+                    f"pgbench {tps:.0f} tps"
+                )
+            results.append(_median(turns))
+            every.append(turns)
+        return results, every, history
+
+
+def _median(turns: Sequence[Level]) -> Level:
+    """The level with every figure the median of its rounds' (the first when only one)."""
+    if len(turns) == 1:
+        return turns[0]
+
+    def middle(values: Sequence[float]) -> float:
+        return float(median(values))
+
+    def cpu(cpus: Sequence[Cpu | None]) -> Cpu | None:
+        if any(c is None for c in cpus):
+            return None
+        known = [c for c in cpus if c is not None]
+        return Cpu(
+            server_ms=middle([c.server_ms for c in known]),
+            postgres_ms=middle([c.postgres_ms for c in known]),
+            load_ms=middle([c.load_ms for c in known]),
+        )
+
+    counts = ("http_requests", "http_created", "http_conflicts", "http_errors")
+    return Level(
+        concurrency=turns[0].concurrency,
+        **{name: sum(getattr(t, name) for t in turns) for name in counts},
+        **{
+            name: middle([getattr(t, name) for t in turns])
+            for name in (
+                "http_per_second",
+                "http_p50_ms",
+                "http_p99_ms",
+                "pgbench_tps",
+                "pgbench_p50_ms",
+                "pgbench_p99_ms",
             )
-        return results, history
+        },
+        http_cpu=cpu([t.http_cpu for t in turns]),
+        pgbench_cpu=cpu([t.pgbench_cpu for t in turns]),
+    )
 
 
 def _level(
@@ -485,8 +529,11 @@ def _level(
     )
 
 
-def report(levels: Sequence[Level], seconds: float) -> Table:
-    table = Table(title=f"Booking over HTTP vs pgbench, {seconds:g} s per level")
+def report(levels: Sequence[Level], seconds: float, rounds: int = 1) -> Table:
+    title = f"Booking over HTTP vs pgbench, {seconds:g} s per level"
+    if rounds > 1:
+        title += f", medians of {rounds} rounds"
+    table = Table(title=title)
     for column in (
         "clients",
         "HTTP req/s",
@@ -557,13 +604,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", default=",".join(map(str, LEVELS)))
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="times each level runs, HTTP then pgbench each time; figures are medians",
+    )
+    parser.add_argument(
         "--history-days", type=int, default=365, help="days of past bookings loaded first"
     )
     args = parser.parse_args(argv)
     levels = [int(part) for part in args.concurrency.split(",")]
     began = time.perf_counter()
-    results, history = run(args.seconds, levels, args.workers, args.history_days)
-    console.print(report(results, args.seconds))
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    results, every, history = run(
+        args.seconds, levels, args.workers, args.history_days, args.rounds
+    )
+    console.print(report(results, args.seconds, args.rounds))
     cpu = cpu_report(results)
     if cpu is not None:
         console.print(cpu)
@@ -576,7 +633,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             "history_bookings": history,
             "cpus": os.cpu_count(),
             "target_p99_ms_at_64": TARGET_P99_MS,
+            "rounds": args.rounds,
             "levels": [{**asdict(level), "ratio": level.ratio} for level in results],
+            "every_round": [
+                [{**asdict(level), "ratio": level.ratio} for level in turns] for turns in every
+            ],
             "elapsed_seconds": time.perf_counter() - began,
         },
     )

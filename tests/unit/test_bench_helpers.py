@@ -13,7 +13,7 @@ from subprocess import PIPE
 
 import pytest
 from bench.baseline import replay_baseline
-from bench.booking_http import CpuMeter
+from bench.booking_http import Cpu, CpuMeter, Level, _median
 from bench.common import BENCH_DAY, DayBounds, day_bounds, white_horse
 from bench.floor_notify import levels_in_turn
 from bench.optimum import replay_repacking, solve_optimum
@@ -252,3 +252,33 @@ def test_median_and_p99_of_a_hundred_samples() -> None:
     assert p99 == pytest.approx(99.01)
     assert median_p99([]) == (0.0, 0.0)
     assert median_p99([4.0]) == (4.0, 4.0)
+
+
+def _round(requests: int, per_second: float, tps: float, server_ms: float) -> Level:
+    return Level(
+        concurrency=8,
+        http_requests=requests,
+        http_per_second=per_second,
+        http_p50_ms=per_second / 10,
+        http_p99_ms=per_second / 5,
+        http_created=requests,
+        http_conflicts=1,
+        http_errors=0,
+        pgbench_tps=tps,
+        pgbench_p50_ms=tps / 100,
+        pgbench_p99_ms=tps / 50,
+        http_cpu=Cpu(server_ms, 1.5, 0.1),
+        pgbench_cpu=Cpu(0.0, 1.2, 0.1),
+    )
+
+
+def test_a_level_of_several_rounds_takes_each_figures_median_and_sums_the_counts() -> None:
+    turns = [_round(300, 300, 900, 2.0), _round(400, 400, 1000, 3.0), _round(200, 200, 800, 9.0)]
+
+    level = _median(turns)
+
+    assert (level.http_requests, level.http_conflicts) == (900, 3)
+    assert (level.http_per_second, level.http_p99_ms, level.pgbench_tps) == (300, 60, 900)
+    assert level.ratio == pytest.approx(300 / 900)
+    assert level.http_cpu == Cpu(3.0, 1.5, 0.1)
+    assert _median(turns[:1]) is turns[0]
