@@ -40,7 +40,7 @@ SELECT array_agg(w.label) FILTER (WHERE NOT w.movable) AS tables,
     SELECT t.label,
            extract(epoch FROM lower(a.occupied))::float8 AS starts,
            extract(epoch FROM upper(a.occupied))::float8 AS ends,
-           a.booking_id::text AS booking_id, b.party_size, z.key AS zone,
+           a.booking_id, b.party_size, z.key AS zone,
            coalesce(b.status = 'confirmed' AND NOT b.tables_pinned
                     AND b.start_at > now() + interval '60 minutes'
                     AND a.service_date = :start::date + :d::int,

@@ -116,7 +116,7 @@ POOLED = """
         SELECT t.label,
                extract(epoch FROM lower(a.occupied))::float8 AS starts,
                extract(epoch FROM upper(a.occupied))::float8 AS ends,
-               a.booking_id::text AS booking_id, b.party_size, z.key AS zone,
+               a.booking_id, b.party_size, z.key AS zone,
                coalesce(b.status = 'confirmed' AND NOT b.tables_pinned
                         AND b.start_at > %(movable_after)s AND a.service_date = %(day)s,
                         false) AS movable
@@ -170,7 +170,7 @@ def pooled_day(
     ).fetchone()
     assert row is not None  # an aggregate's one row
     fixed = _windows(row["tables"], row["starts"], row["ends"])
-    booked: dict[str, list[Any]] = {}  # booking id: party size, start, end, tables, zone
+    booked: dict[UUID, list[Any]] = {}  # booking id: party size, start, end, tables, zone
     for booking_id, label, starts, ends, party_size, zone in zip(
         row["bookings"] or (),
         row["booked_tables"] or (),
@@ -184,7 +184,7 @@ def pooled_day(
         seen[1], seen[2] = min(seen[1], starts), max(seen[2], ends)
         seen[3].append(label)
     placed = [
-        Placed(UUID(booking_id), party_size, starts, ends, tuple(sorted(labels)), zone)
+        Placed(booking_id, party_size, starts, ends, tuple(sorted(labels)), zone)
         for booking_id, (party_size, starts, ends, labels, zone) in booked.items()
     ]
     return 0 if purged is None else purged.rowcount, fixed, placed
