@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from reserve.api.deps import BookingCallerDep, CallerDep, ContextDep
+from reserve.api.direct import DirectRoute
 from reserve.api.openapi import ANY_CALL, problems
 from reserve.api.schemas import (
     AvailabilityOut,
@@ -30,7 +31,8 @@ from reserve.services import changes, holds
 from reserve.services.availability import day_availability
 from reserve.services.booking import BookingRequest, book
 
-router = APIRouter(prefix="/v1", tags=["bookings"])
+# The booking path's routes resolve their arguments directly (``reserve.api.direct``).
+router = APIRouter(prefix="/v1", tags=["bookings"], route_class=DirectRoute)
 
 IdempotencyKey = Annotated[
     str,

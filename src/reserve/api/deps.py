@@ -8,7 +8,8 @@ an attribute. The one that may wait on the database hands just that wait to a th
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -115,3 +116,33 @@ async def _booking_caller(
 
 CallerDep = Annotated[Caller, Depends(_caller)]
 BookingCallerDep = Annotated[Caller, Depends(_booking_caller)]
+
+
+# --- resolved without the dependency tree (``reserve.api.direct``) ------------------------
+
+
+async def _direct_context(request: Request) -> Context:
+    return await _context(request)
+
+
+async def _direct_database(request: Request) -> Database:
+    return await _database(request)
+
+
+async def _direct_caller(request: Request) -> Caller:
+    return await _caller(request, await _context(request), await _staff_key(request))
+
+
+async def _direct_booking_caller(request: Request) -> Caller:
+    ctx, key = await _context(request), await _staff_key(request)
+    return await _booking_caller(request, ctx, key, await _manage_token(request))
+
+
+# Each dependency above as a function of the request alone: the same functions, each given
+# what its own dependencies (the context, the security schemes) resolve to.
+DIRECT: dict[Callable[..., Any], Callable[[Request], Awaitable[Any]]] = {
+    _context: _direct_context,
+    _database: _direct_database,
+    _caller: _direct_caller,
+    _booking_caller: _direct_booking_caller,
+}
