@@ -49,22 +49,28 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _read_of(restaurant_id: object) -> dict[str, Any]:
+    """The parameters of a read of DAY, as the service gives them (the pooled read's too)."""
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=LONDON)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    return {
+        "r": restaurant_id,
+        "earliest": start - allocations.LONGEST_WINDOW,
+        "start": start,
+        "end": start + timedelta(hours=36),
+        "now": now,
+        "excluding": None,
+        "movable_after": now,
+        "day": DAY,
+    }
+
+
 def test_a_days_occupancy_is_read_through_the_window_start_index(
     admin: Connection, database_url: str
 ) -> None:
     saved = save_venue(admin, read_venue_file(DEMO_VENUE))
     _a_year_of_evenings(admin, saved.restaurant_id)
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=LONDON)
-    end = start + timedelta(hours=36)
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    parameters = {
-        "r": saved.restaurant_id,
-        "earliest": start - allocations.LONGEST_WINDOW,
-        "start": start,
-        "end": end,
-        "now": now,
-        "excluding": None,
-    }
+    parameters = _read_of(saved.restaurant_id)
     database = Database(database_url, min_size=1, max_size=1)
     database.open()
     try:
@@ -73,7 +79,13 @@ def test_a_days_occupancy_is_read_through_the_window_start_index(
             row = conn.execute(
                 "EXPLAIN (FORMAT JSON) " + allocations.OCCUPIED, parameters
             ).fetchone()
-            windows = allocations.occupied(conn, saved.restaurant_id, start, end, now)
+            windows = allocations.occupied(
+                conn,
+                saved.restaurant_id,
+                parameters["start"],
+                parameters["end"],
+                parameters["now"],
+            )
     finally:
         database.close()
 
@@ -112,19 +124,7 @@ def test_the_requests_sessions_read_a_day_on_the_general_plan_through_the_index(
     the day up by window start."""
     saved = save_venue(admin, read_venue_file(DEMO_VENUE))
     _a_year_of_evenings(admin, saved.restaurant_id)
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=LONDON)
-    end = start + timedelta(hours=36)
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    parameters = {
-        "r": saved.restaurant_id,
-        "earliest": start - allocations.LONGEST_WINDOW,
-        "start": start,
-        "end": end,
-        "now": now,
-        "excluding": None,
-        "movable_after": now,
-        "day": DAY,
-    }
+    parameters = _read_of(saved.restaurant_id)
     database = Database(database_url, min_size=1, max_size=1)
     database.open()
     try:
