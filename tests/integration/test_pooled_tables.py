@@ -213,6 +213,25 @@ def test_the_pooled_day_keeps_all_but_far_off_unpinned_confirmed_bookings_fixed(
     assert sorted(fixed + moving) == sorted(every)
 
 
+def test_the_movable_bookings_windows_are_where_the_bookings_sit(
+    floor: Floor, database: Database
+) -> None:
+    """The windows come at once (a booking at a free table needs no more); the bookings,
+    built when asked for, hold the same tables for the same windows."""
+    floor.booking(Status.CONFIRMED, at(20), ["MD-05", "MD-06"], party=6)
+    floor.booking(Status.CONFIRMED, at(21), ["BA-01"])
+    rid = floor.restaurant_id
+
+    with database.transaction(rid, pipeline=True) as conn:
+        _, _, movable = allocations.pooled_day(conn, rid, MIDNIGHT, DAY_END, NOW, MOVABLE_AFTER)
+
+    assert len(movable.windows) == 3
+    assert sorted(movable.windows) == sorted(
+        (label, p.start, p.end) for p in movable for label in p.tables
+    )
+    assert len(movable) == 2
+
+
 def test_the_pooled_day_of_an_empty_book_is_empty(floor: Floor, database: Database) -> None:
     with database.transaction(floor.restaurant_id) as conn:
         read = allocations.pooled_day(

@@ -5,10 +5,10 @@ Every function runs in the caller's transaction, already scoped to the restauran
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from psycopg import Cursor
@@ -145,7 +145,7 @@ def pooled_day(
     service_date: date | None = None,
     purge: bool = True,
     excluding: UUID | None = None,
-) -> tuple[int, list[Window], list[Placed]]:
+) -> tuple[int, list[Window], Movable]:
     """Delete expired holds, then read the occupancy of ``[start, end)`` split in two: what
     stays where it is, and the bookings whose tables pooling may move. Returns how many
     holds were purged, the fixed windows and the movable bookings; together they are every
@@ -170,24 +170,77 @@ def pooled_day(
     ).fetchone()
     assert row is not None  # an aggregate's one row
     fixed = _windows(row["tables"], row["starts"], row["ends"])
-    booked: dict[UUID, list[Any]] = {}  # booking id: party size, start, end, tables, zone
-    for booking_id, label, starts, ends, party_size, zone in zip(
-        row["bookings"] or (),
-        row["booked_tables"] or (),
-        row["booked_starts"] or (),
-        row["booked_ends"] or (),
-        row["party_sizes"] or (),
-        row["zones"] or (),
-        strict=True,
-    ):
-        seen = booked.setdefault(booking_id, [party_size, starts, ends, [], zone])
-        seen[1], seen[2] = min(seen[1], starts), max(seen[2], ends)
-        seen[3].append(label)
-    placed = [
-        Placed(booking_id, party_size, starts, ends, tuple(sorted(labels)), zone)
-        for booking_id, (party_size, starts, ends, labels, zone) in booked.items()
-    ]
-    return 0 if purged is None else purged.rowcount, fixed, placed
+    movable = Movable(
+        row["bookings"] or [],
+        row["booked_tables"] or [],
+        row["booked_starts"] or [],
+        row["booked_ends"] or [],
+        row["party_sizes"] or [],
+        row["zones"] or [],
+    )
+    return 0 if purged is None else purged.rowcount, fixed, movable
+
+
+class Movable(Sequence[Placed]):
+    """The movable bookings of a pooled read, one allocation at a time as read: their
+    windows at once (``windows``), the bookings themselves built when first asked for. A
+    booking that finds a table free never asks, so it pays for no one's ``Placed``."""
+
+    def __init__(
+        self,
+        bookings: list[UUID],
+        tables: list[str],
+        starts: list[float],
+        ends: list[float],
+        party_sizes: list[int],
+        zones: list[str | None],
+    ) -> None:
+        self._read = (bookings, tables, starts, ends, party_sizes, zones)
+        self._placed: list[Placed] | None = None
+
+    @property
+    def windows(self) -> list[Window]:
+        """Each movable allocation's window, where it is now."""
+        _, tables, starts, ends, _, _ = self._read
+        return list(zip(tables, starts, ends, strict=True))
+
+    def _built(self) -> list[Placed]:
+        if self._placed is None:
+            booked: dict[UUID, list[Any]] = {}  # id: party size, start, end, tables, zone
+            for booking_id, label, starts, ends, party_size, zone in zip(*self._read, strict=True):
+                seen = booked.setdefault(booking_id, [party_size, starts, ends, [], zone])
+                seen[1], seen[2] = min(seen[1], starts), max(seen[2], ends)
+                seen[3].append(label)
+            self._placed = [
+                Placed(booking_id, party_size, starts, ends, tuple(sorted(labels)), zone)
+                for booking_id, (party_size, starts, ends, labels, zone) in booked.items()
+            ]
+        return self._placed
+
+    def __bool__(self) -> bool:
+        return bool(self._read[0])
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    @overload
+    def __getitem__(self, index: int) -> Placed: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Placed]: ...
+
+    def __getitem__(self, index: int | slice) -> Placed | Sequence[Placed]:
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[Placed]:
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Movable | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _windows(

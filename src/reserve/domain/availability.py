@@ -71,6 +71,7 @@ def availability(
     covers_by_start: Mapping[datetime, int] | None = None,
     placed: Sequence[Placed] = (),
     repack: Repack | None = None,
+    everything: Occupancy | None = None,
 ) -> list[SlotAvailability]:
     """Every start offered to the party on ``day``, and whether booking it would succeed.
 
@@ -78,9 +79,11 @@ def availability(
     move (``reserve.domain.pooling``): a start is available when ``place`` would seat the
     party there, by the same search (``repack``) and the same admission (``outlook``,
     ``limits``) as a booking. ``covers_by_start`` (covers of the bookings and holds
-    starting at each instant) is needed only when the venue paces its starts."""
+    starting at each instant) is needed only when the venue paces its starts.
+    ``everything`` is both occupancies together, when the caller has it (``occupied``)."""
     starting = covers_by_start or {}
-    everything = occupied(occupancy, placed)
+    if everything is None:
+        everything = occupied(occupancy, placed)
 
     def seats(offered: OfferedTime) -> bool:
         request = request_for(offered, party_size, zone)

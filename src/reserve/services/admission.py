@@ -81,7 +81,7 @@ def _solver(ctx: Context, state: VenueState, day: date) -> Solver:
             return _Day(current, [], [], None)
         now = ctx.clock()
         start, end = day_span(current.venue, day)
-        _, taken, placed = allocations.pooled_day(
+        _, taken, movable = allocations.pooled_day(
             conn,
             restaurant_id,
             start,
@@ -91,11 +91,9 @@ def _solver(ctx: Context, state: VenueState, day: date) -> Solver:
             service_date=day,
             purge=False,  # a read: expired holds are left out, not deleted
         )
-        fixed = list(taken)
         if not current.policy.pooling:  # booked tables stay where they are
-            fixed += [(label, p.start, p.end) for p in placed for label in p.tables]
-            placed = []
-        return _Day(current, fixed, placed, outlook)
+            return _Day(current, taken + movable.windows, [], outlook)
+        return _Day(current, taken, list(movable), outlook)
 
     def solve(previous: Solved | None) -> Solved:
         read_at = ctx.limits.monotonic()

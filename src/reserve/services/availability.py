@@ -140,7 +140,7 @@ def _day(
     moving: Booking | None,
 ) -> list[SlotAvailability]:
     check_day(day)
-    fixed, placed = pooled_occupancy(
+    pooled = pooled_occupancy(
         conn, state, day, now, purge=False, excluding=None if moving is None else moving.id
     )
     starting = None
@@ -156,7 +156,7 @@ def _day(
     return availability(
         state.venue,
         state.floor,
-        fixed,
+        pooled.fixed,
         day,
         party_size,
         policy=state.policy,
@@ -165,5 +165,6 @@ def _day(
         outlook=admitting.outlook,
         limits=admitting.limits,
         covers_by_start=starting,
-        placed=placed,
+        placed=pooled.placed,
+        everything=pooled.everything,
     )

@@ -177,7 +177,7 @@ def find_tables(
     ``NoAvailability`` says why nothing was found (``reason``)."""
     waited = ctx.day_lock(conn, state.restaurant_id, (slot.day,))
     now = ctx.clock()
-    fixed, placed = pooled_occupancy(conn, state, slot.day, now)
+    pooled = pooled_occupancy(conn, state, slot.day, now)
     record_wait(waited)  # answered by now: in pipeline mode it costs no round trip
     if state.venue.max_covers_per_slot is not None:
         starting = allocations.covers_by_start(conn, state.restaurant_id, slot.day, now)
@@ -192,13 +192,14 @@ def find_tables(
     with metrics.ALLOCATION_SECONDS.time():
         placed_at = place(
             state.floor,
-            fixed,
-            placed,
+            pooled.fixed,
+            pooled.placed,
             request,
             state.policy,
             state.lookahead,
             outlook=admitting.outlook,
             limits=admitting.limits,
+            everything=pooled.everything,
         )
     if isinstance(placed_at, Refused):
         raise NoAvailability(
@@ -221,6 +222,16 @@ def find_tables(
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class Pooled:
+    """A day as pooling reads it: the occupancy that stays where it is, the bookings whose
+    tables may move (built only when asked for), and the two together."""
+
+    fixed: Occupancy
+    placed: Sequence[Placed]
+    everything: Occupancy
+
+
 def pooled_occupancy(
     conn: Connection,
     state: VenueState,
@@ -229,28 +240,29 @@ def pooled_occupancy(
     *,
     purge: bool = True,
     excluding: UUID | None = None,
-) -> tuple[Occupancy, list[Placed]]:
+) -> Pooled:
     """The day's occupancy that stays where it is, and the bookings whose tables may move
     (none with ``allocator.pooling`` off), leaving out the booking ``excluding`` (one
     being changed); with ``purge``, expired holds are deleted in the same trip."""
-    placed: list[Placed] = []
     if not state.policy.pooling:
         taken = _taken(conn, state, day, now, purge=purge, excluding=excluding)
-    else:
-        start, end = day_span(state, day)
-        purged, taken, placed = allocations.pooled_day(
-            conn,
-            state.restaurant_id,
-            start,
-            end,
-            now,
-            admission.movable_after(state, now),
-            service_date=day,
-            purge=purge,
-            excluding=excluding,
-        )
-        _count_expired(purged)
-    return Occupancy(state.floor, taken), placed
+        fixed = Occupancy(state.floor, taken)
+        return Pooled(fixed, (), fixed)
+    start, end = day_span(state, day)
+    purged, taken, movable = allocations.pooled_day(
+        conn,
+        state.restaurant_id,
+        start,
+        end,
+        now,
+        admission.movable_after(state, now),
+        service_date=day,
+        purge=purge,
+        excluding=excluding,
+    )
+    _count_expired(purged)
+    fixed = Occupancy(state.floor, taken)
+    return Pooled(fixed, movable, fixed.with_windows(movable.windows))
 
 
 def move(
