@@ -17,9 +17,8 @@ from psycopg.types.range import Range
 from reserve.db.database import Connection
 from reserve.domain.pooling import Placed
 
-# A table taken from ``start`` to ``end`` (its label first).
-Taken = tuple[str, datetime, datetime]
-# The same in epoch seconds, as the allocator reads it (``reserve.domain.allocator.Occupancy``).
+# A table taken from ``start`` to ``end`` in epoch seconds (its label first), as the allocator
+# reads it (``reserve.domain.allocator.Occupancy``).
 Window = tuple[str, float, float]
 
 # No allocation lasts longer (the constraint allocations_window_short).
@@ -523,17 +522,3 @@ def _use(row: dict[str, Any]) -> TableUse:
         guest_name=row["guest_name"],
         reference=row["reference"],
     )
-
-
-def of_booking(conn: Connection, restaurant_id: UUID, booking_id: UUID) -> list[Taken]:
-    """The windows a booking's tables are taken for: table label, window start and end."""
-    rows = conn.execute(
-        """
-        SELECT t.label, lower(a.occupied) AS starts, upper(a.occupied) AS ends
-          FROM allocations a
-          JOIN tables t ON t.restaurant_id = a.restaurant_id AND t.id = a.table_id
-         WHERE a.restaurant_id = %s AND a.booking_id = %s
-        """,
-        (restaurant_id, booking_id),
-    ).fetchall()
-    return [(row["label"], row["starts"], row["ends"]) for row in rows]
