@@ -29,6 +29,7 @@ from typing import Any
 from fastapi import params
 from fastapi._compat import Undefined
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import HTTPException, RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -93,8 +94,8 @@ def _direct(route: APIRoute, general: Handler) -> Handler | None:
         value validated against the route's response model and serialised."""
         if isinstance(raw, Response):
             return raw
-        if field is None:
-            return JSONResponse(raw, status_code=status_code or 200)
+        if field is None:  # no model: encoded as FastAPI encodes it
+            return JSONResponse(jsonable_encoder(raw), status_code=status_code or 200)
         value, errors = field.validate(raw, {}, loc=("response",))
         if errors:
             raise ResponseValidationError(errors=errors, body=raw)
