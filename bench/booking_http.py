@@ -35,7 +35,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,7 @@ from psycopg.conninfo import conninfo_to_dict
 from rich.table import Table
 
 from bench.common import console, write_results
-from bench.server import free_port, stop_postgres, wait_ready
+from bench.server import free_port, stop_postgres, stop_server, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
@@ -425,11 +424,7 @@ def started(workers: int, history_days: int, clients: int) -> Iterator[Started]:
                 meter = CpuMeter(server.pid, int(postmaster))
             yield Started(bench, meter, history)
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
             # Before the directory goes: its package would stop it only as this process
             # exits, and, its data gone, it would not stop at all.
             stop_postgres(Path(data) / "postgres")

@@ -69,11 +69,9 @@ import argparse
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -95,13 +93,11 @@ from bench.floors import bistro
 from bench.optimum import solve_optimum
 from bench.pooling_replay import learn_history
 from bench.replay import check_seating
-from bench.server import free_port, stop_postgres, wait_ready
+from bench.server import free_port, scratch_database, stop_server, wait_ready
 from bench.traces import DEFAULT_DEMAND, Trace, TraceRequest, generate_trace
 from reserve.config import allocation_policy, effective_flags
-from reserve.db import migrations
 from reserve.db.bookings import bookings_of_day
 from reserve.db.database import Connection, Database, OperatorDatabase, connect
-from reserve.db.embedded import embedded_database_url
 from reserve.domain.access import Role
 from reserve.domain.allocator import TYPICAL_DEMAND, Admission, Lookahead, Occupancy, Request
 from reserve.domain.booking import Guest, Status
@@ -233,24 +229,6 @@ class Service:
 
     def state(self, slug: str) -> VenueState:
         return self.ctx.database.run(lambda conn: self.ctx.venues.scoped(conn, slug))
-
-
-@contextmanager
-def embedded(prefix: str) -> Iterator[tuple[str, Path]]:
-    """A fresh embedded PostgreSQL, migrated; leaving the block stops it (Ctrl+C too) and
-    removes its directory."""
-    data = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        url = embedded_database_url(data)
-        migrations.upgrade(url)
-        yield url, data
-    finally:
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            stop_postgres(data / "postgres")
-            shutil.rmtree(data, ignore_errors=True)
-        finally:
-            signal.signal(signal.SIGINT, interrupt)
 
 
 @contextmanager
@@ -653,7 +631,7 @@ def slot_fill(demand: float) -> list[dict[str, Any]]:
         (replace(venue, slug=f"{venue.slug}-off"), "admission and pooling off", OFF),
     )
     runs: list[dict[str, Any]] = []
-    with embedded("reserve-bench-slot-fill-") as (url, data):
+    with scratch_database("reserve-bench-slot-fill-") as (url, data):
         for each, told, flags in fills:
             import_venue(OperatorDatabase(url), replace(each, name=f"{venue.name} ({told})"))
             set_flags(url, each.slug, flags)
@@ -704,12 +682,7 @@ def serving(url: str, data: Path) -> Iterator[str]:
         wait_ready(base_url, server, log)
         yield base_url
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
 
 
 def fill(
@@ -1018,7 +991,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     days: list[Day] = []
     history: dict[str, Any] = {}
     if not args.costs:
-        with embedded("reserve-bench-demand-") as (url, _), service(url) as svc:
+        with scratch_database("reserve-bench-demand-") as (url, _), service(url) as svc:
             for venue in floors:
                 made, booked = run_floor(svc, venue, days_each, args.demand, args.time_limit)
                 days += made

@@ -56,10 +56,8 @@ import math
 import os
 import random
 import re
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -81,10 +79,9 @@ from rich.table import Table
 
 from bench.booking_http import CLOCK_TICKS, CpuMeter
 from bench.common import console, machine, write_results
-from bench.server import stop_postgres
+from bench.server import scratch_database
 from reserve.config import Settings
 from reserve.db import integrity as store
-from reserve.db import migrations
 from reserve.db.database import (
     IDLE_IN_TRANSACTION_TIMEOUT_MS,
     STATEMENT_TIMEOUT_MS,
@@ -93,7 +90,7 @@ from reserve.db.database import (
     OperatorDatabase,
     connect,
 )
-from reserve.db.embedded import embedded_database_url, postmaster_pid
+from reserve.db.embedded import postmaster_pid
 from reserve.db.observation import CONNECT_TIMEOUT_SECONDS, figures
 from reserve.db.observation import STATEMENT_TIMEOUT_MS as FIGURES_TIMEOUT_MS
 from reserve.db.urls import app_login
@@ -187,20 +184,10 @@ def save_venues(url: str, venues: Sequence[Venue]) -> None:
 def bench_database(venues: int) -> Iterator[Bench]:
     """A fresh embedded PostgreSQL, migrated, with the restaurants saved. Leaving the block
     stops it and removes its directory."""
-    data = Path(tempfile.mkdtemp(prefix="reserve-bench-observation-"))
-    try:
-        url = embedded_database_url(data)
-        migrations.upgrade(url)
+    with scratch_database("reserve-bench-observation-") as (url, data):
         chosen = copies(["white-horse"] + [f"white-horse-{i}" for i in range(2, venues + 1)])
         save_venues(url, chosen)
         yield Bench(url, data, chosen)
-    finally:
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            stop_postgres(data / "postgres")
-            shutil.rmtree(data, ignore_errors=True)
-        finally:
-            signal.signal(signal.SIGINT, interrupt)
 
 
 def vacuum(url: str) -> None:

@@ -50,7 +50,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from bench.common import console, machine, write_results
-from bench.server import free_port, stop_postgres, wait_ready
+from bench.server import free_port, stop_postgres, stop_server, wait_ready
 from reserve.db import migrations
 from reserve.db.database import OperatorDatabase, connect
 from reserve.db.embedded import embedded_database_url
@@ -181,20 +181,11 @@ def bench_server(workers: int = 1, settings: Mapping[str, str] | None = None) ->
         interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             if server is not None:
-                _stop(server)
+                stop_server(server)
             stop_postgres(data / "postgres")
             shutil.rmtree(data, ignore_errors=True)
         finally:
             signal.signal(signal.SIGINT, interrupt)
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 # --- the busy day --------------------------------------------------------------------

@@ -38,7 +38,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import httpx
-from bench.server import free_port, stop_postgres, wait_ready
+from bench.server import free_port, stop_postgres, stop_server, wait_ready
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from reserve.services.venues import DEMO_VENUE
@@ -94,12 +94,7 @@ def demo() -> Iterator[Demo]:
         # A second Ctrl+C (uv run passes each on as well) must not cut the clean-up short.
         interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
             stop_postgres(data / "postgres")  # the demo stops it itself; this is in case not
             shutil.rmtree(data, ignore_errors=True)
         finally:
