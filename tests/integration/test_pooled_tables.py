@@ -243,10 +243,10 @@ def test_the_movable_bookings_windows_are_where_the_bookings_sit(
 
 def test_the_pooled_day_of_an_empty_book_is_empty(floor: Floor, database: Database) -> None:
     with database.transaction(floor.restaurant_id) as conn:
-        read = allocations.pooled_day(
+        purged, fixed, movable = allocations.pooled_day(
             conn, floor.restaurant_id, MIDNIGHT, DAY_END, NOW, MOVABLE_AFTER
         )
-    assert read == (0, [], [])
+    assert (purged, fixed, list(movable), movable.windows) == (0, [], [], [])
 
 
 def test_a_pooled_read_without_the_purge_leaves_expired_holds_out_but_in_place(
@@ -255,11 +255,11 @@ def test_a_pooled_read_without_the_purge_leaves_expired_holds_out_but_in_place(
     floor.hold(at(19, 30), "MD-08", expires_at=NOW - timedelta(seconds=1))
 
     with database.transaction(floor.restaurant_id) as conn:
-        read = allocations.pooled_day(
+        purged, fixed, movable = allocations.pooled_day(
             conn, floor.restaurant_id, MIDNIGHT, DAY_END, NOW, MOVABLE_AFTER, purge=False
         )
 
-    assert read == (0, [], [])
+    assert (purged, fixed, list(movable)) == (0, [], [])
     assert admin.execute("SELECT count(*) AS n FROM holds").fetchone() == {"n": 1}
 
 

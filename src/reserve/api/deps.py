@@ -121,14 +121,6 @@ BookingCallerDep = Annotated[Caller, Depends(_booking_caller)]
 # --- resolved without the dependency tree (``reserve.api.direct``) ------------------------
 
 
-async def _direct_context(request: Request) -> Context:
-    return await _context(request)
-
-
-async def _direct_database(request: Request) -> Database:
-    return await _database(request)
-
-
 async def _direct_caller(request: Request) -> Caller:
     return await _caller(request, await _context(request), await _staff_key(request))
 
@@ -138,11 +130,11 @@ async def _direct_booking_caller(request: Request) -> Caller:
     return await _booking_caller(request, ctx, key, await _manage_token(request))
 
 
-# Each dependency above as a function of the request alone: the same functions, each given
-# what its own dependencies (the context, the security schemes) resolve to.
+# Each dependency above as a function of the request alone: the same functions, those with
+# dependencies of their own given what those (the context, the security schemes) resolve to.
 DIRECT: dict[Callable[..., Any], Callable[[Request], Awaitable[Any]]] = {
-    _context: _direct_context,
-    _database: _direct_database,
+    _context: _context,
+    _database: _database,
     _caller: _direct_caller,
     _booking_caller: _direct_booking_caller,
 }

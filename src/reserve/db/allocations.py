@@ -234,13 +234,6 @@ class Movable(Sequence[Placed]):
     def __iter__(self) -> Iterator[Placed]:
         return iter(self._built())
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Movable | list | tuple):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 def _windows(
     labels: list[str] | None, starts: list[float] | None, ends: list[float] | None
